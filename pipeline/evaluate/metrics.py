@@ -1,0 +1,61 @@
+"""Metric functions, each over aligned lists of truth and prediction."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from itertools import combinations
+
+from rapidfuzz.distance import Levenshtein
+
+from pipeline.text.cjk import comparable
+
+
+def cer(reference: str, hypothesis: str | None) -> float:
+    """Character error rate: edit distance / reference length, whitespace removed, NFKC."""
+    ref = comparable(reference)
+    hyp = comparable(hypothesis or "")
+    if not ref:
+        return 0.0 if not hyp else 1.0
+    return Levenshtein.distance(ref, hyp) / len(ref)
+
+
+def summary_stats(values: Sequence[float]) -> dict[str, float | int | None]:
+    if not values:
+        return {"n": 0, "median": None, "mean": None, "max": None}
+    return {"n": len(values), "median": statistics.median(values), "mean": statistics.fmean(values),
+            "max": max(values)}
+
+
+def accuracy(truth: Sequence, predicted: Sequence) -> float | None:
+    if not truth:
+        return None
+    return sum(1 for t, p in zip(truth, predicted, strict=True) if t == p) / len(truth)
+
+
+def macro_f1(truth: Sequence[str], predicted: Sequence[str | None]) -> float | None:
+    labels = sorted(set(truth))
+    if not labels:
+        return None
+    scores = []
+    for label in labels:
+        tp = sum(1 for t, p in zip(truth, predicted, strict=True) if t == label and p == label)
+        fp = sum(1 for t, p in zip(truth, predicted, strict=True) if t != label and p == label)
+        fn = sum(1 for t, p in zip(truth, predicted, strict=True) if t == label and p != label)
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        scores.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
+    return sum(scores) / len(scores)
+
+
+def pairwise_grouping(truth_groups: Sequence[str], predicted_groups: Sequence[str | None]) -> dict[str, float | None]:
+    """Pairwise precision/recall/F1: a pair of letters is positive when in the same case."""
+    idx = range(len(truth_groups))
+    true_pairs = {(i, j) for i, j in combinations(idx, 2) if truth_groups[i] == truth_groups[j]}
+    pred_pairs = {(i, j) for i, j in combinations(idx, 2)
+                  if predicted_groups[i] is not None and predicted_groups[i] == predicted_groups[j]}
+    tp = len(true_pairs & pred_pairs)
+    precision = tp / len(pred_pairs) if pred_pairs else None
+    recall = tp / len(true_pairs) if true_pairs else None
+    f1 = (2 * precision * recall / (precision + recall)) if precision and recall else (0.0 if tp == 0 and pred_pairs else None)
+    return {"precision": precision, "recall": recall, "f1": f1, "true_pairs": len(true_pairs), "predicted_pairs": len(pred_pairs)}

@@ -1,0 +1,89 @@
+"""Deployment settings, read from ``LIANMING_*`` environment variables.
+
+One home folder holds a deployment's state: the embedded SQLite database and
+the document store of originals. ``LIANMING_DB_URL`` moves the database
+elsewhere (PostgreSQL); the document store always lives under the home.
+A settings file (``LIANMING_CONFIG_FILE`` or ``--config``) may hold the same
+keys in TOML or YAML; environment variables win over it.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pipeline.errors import ConfigError
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LIANMING_", extra="forbid")
+
+    home: Path = Field(default=Path(".lianming"), description="Folder holding the database and the document store.")
+    db_url: str | None = Field(default=None, description="SQLAlchemy URL; default: SQLite file in the home folder.")
+    policy_dir: Path | None = Field(default=None, description="Folder with taxonomy/jurisdiction/rules YAML; default: packaged 明州市 policy.")
+
+    timezone: str = Field(default="Asia/Shanghai", description="The office's zone, for manifest times without one.")
+    # Files in an inbox that are not letters: the station's sidecars. They are
+    # listed as skipped in the summary, never silently passed over.
+    intake_ignore: list[str] = Field(default_factory=lambda: ["manifest.csv", "truth.jsonl", "README*", "*.md", ".*"])
+
+    # Intake limits: a scanning station never sends more than this, so a larger
+    # file is a mistake or an attack, not a letter.
+    max_file_mb: float = 60.0
+    max_pages: int = 200
+    max_image_pixels: int = 120_000_000
+
+    # Text extraction.
+    ocr_engine: Literal["tesseract"] = "tesseract"
+    ocr_language: str = "chi_sim"
+    ocr_dpi: int = 300
+    ocr_timeout_s: float = 180.0
+    ocr_workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1))
+    # A text layer counts as real text when it holds at least this many
+    # non-space characters per page and most of them are printable CJK/ASCII.
+    min_text_layer_chars: int = 20
+
+    @property
+    def database_url(self) -> str:
+        if self.db_url:
+            return self.db_url
+        return f"sqlite:///{(self.home / 'lianming.db').resolve()}"
+
+    @property
+    def store_dir(self) -> Path:
+        return self.home / "documents"
+
+
+def _read_settings_file(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read settings file: {exc.strerror}", file=str(path)) from exc
+    try:
+        data = tomllib.loads(raw) if path.suffix == ".toml" else yaml.safe_load(raw)
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"settings file is not valid: {exc}", file=str(path)) from exc
+    if not isinstance(data, dict):
+        raise ConfigError("settings file must hold a mapping of keys to values", file=str(path))
+    return data.get("lianming", data)
+
+
+def load_settings(*, config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Settings from file < environment < explicit overrides (CLI flags)."""
+    config_file = config_file or (Path(os.environ["LIANMING_CONFIG_FILE"]) if os.environ.get("LIANMING_CONFIG_FILE") else None)
+    file_values = _read_settings_file(config_file) if config_file else {}
+    env_keys = {k[len("LIANMING_"):].lower() for k in os.environ if k.startswith("LIANMING_")}
+    values = {k: v for k, v in file_values.items() if k not in env_keys}
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(f"invalid setting: {err['msg']}", file=str(config_file) if config_file else "environment", field=field) from exc

@@ -1,0 +1,45 @@
+"""The OCR engine interface.
+
+Every engine turns one prepared page image into text with per-line confidence.
+Stages depend on this interface only, so tests can inject an engine that fails
+and a second engine can be added without touching the stages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from PIL import Image
+
+
+@dataclass(frozen=True)
+class OcrLine:
+    text: str
+    confidence: float | None  # 0-100, mean over the line's words
+    bbox: tuple[int, int, int, int] | None = None  # left, top, right, bottom in page pixels
+
+
+@dataclass(frozen=True)
+class OcrResult:
+    text: str
+    confidence: float | None  # 0-100, character-weighted mean over the page
+    lines: list[OcrLine] = field(default_factory=list)
+    engine: str = ""
+
+
+@runtime_checkable
+class OcrEngine(Protocol):
+    name: str
+
+    def recognize(self, image: Image.Image, *, dpi: int) -> OcrResult:
+        """Recognise one page; raise ``OcrEngineError`` (or a subclass) on failure."""
+        ...
+
+
+def get_engine(name: str, *, language: str, timeout_s: float) -> OcrEngine:
+    if name == "tesseract":
+        from pipeline.text.ocr.tesseract import TesseractEngine
+
+        return TesseractEngine(language=language, timeout_s=timeout_s)
+    raise ValueError(f"unknown OCR engine {name!r}")

@@ -1,0 +1,97 @@
+"""The text stage: per page, use the PDF text layer or OCR, and say why.
+
+Strategy (explicit, logged per page): a PDF page whose text layer holds real
+text is read from it; any other page — an image, a scanned PDF page, a page
+whose "text" is unmapped glyphs or a few stray characters — is rendered and
+OCR'd. The reason is stored on the page as ``strategy_note``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.errors import OcrEngineError
+from pipeline.text.cjk import remove_cjk_spaces, tidy_lines
+from pipeline.text.ocr.base import OcrEngine
+from pipeline.text.pages import PageInput, open_pages
+from pipeline.text.prepare import prepare_for_ocr
+
+log = logging.getLogger(__name__)
+
+PDF_TEXT = "pdf_text"
+_CID = re.compile(r"\(cid:\d+\)")
+# Characters a real letter is made of: CJK, CJK punctuation, full-width forms,
+# ASCII printable. Anything else in quantity means a broken font encoding.
+_PLAUSIBLE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef\x20-\x7e\u2014-\u2026\u00b7]")
+
+
+@dataclass(frozen=True)
+class PageText:
+    page_no: int
+    text: str
+    text_source: str
+    strategy_note: str
+    confidence: float | None
+    width_px: int | None = None
+    height_px: int | None = None
+    dpi: int | None = None
+    seconds: float = 0.0
+    lines: list[dict] | None = None
+
+
+def judge_text_layer(text: str | None, *, min_chars: int) -> tuple[bool, str]:
+    """Is this text layer real text? Returns (use_it, reason)."""
+    if text is None:
+        return False, "image file: no text layer"
+    compact = "".join(text.split())
+    if not compact:
+        return False, "PDF page has no text layer (a scan)"
+    cids = len(_CID.findall(compact))
+    if cids:
+        return False, f"text layer has {cids} unmapped glyphs (cid:..) — font without Unicode map"
+    if len(compact) < min_chars:
+        return False, f"text layer holds only {len(compact)} characters (< {min_chars}); treated as a scan"
+    plausible = sum(1 for ch in compact if _PLAUSIBLE.match(ch)) / len(compact)
+    if plausible < 0.9:
+        return False, f"text layer is {100 * (1 - plausible):.0f}% implausible characters — broken encoding"
+    return True, f"text layer holds {len(compact)} characters of real text"
+
+
+def read_page(page: PageInput, *, engine: OcrEngine, dpi: int, min_chars: int) -> PageText:
+    started = time.perf_counter()
+    use_layer, reason = judge_text_layer(page.text_layer, min_chars=min_chars)
+    if use_layer:
+        return PageText(page.page_no, tidy_lines(page.text_layer or ""), PDF_TEXT, reason, None,
+                        seconds=time.perf_counter() - started)
+    image, image_dpi = page.render()
+    prepared, used_dpi = prepare_for_ocr(image, image_dpi)
+    result = engine.recognize(prepared, dpi=used_dpi)
+    log.info("page %d: OCR with %s (%s)", page.page_no, engine.name, reason)
+    lines = [{"text": remove_cjk_spaces(line.text), "confidence": line.confidence, "bbox": line.bbox}
+             for line in result.lines]
+    return PageText(page.page_no, tidy_lines(result.text), f"ocr:{engine.name}", f"OCR because {reason}",
+                    result.confidence, width_px=image.width, height_px=image.height, dpi=image_dpi,
+                    seconds=time.perf_counter() - started, lines=lines)
+
+
+def read_document(path: Path, media_type: str, *, engine: OcrEngine, dpi: int, min_chars: int) -> list[PageText]:
+    """All pages of one letter. An engine failure names the page it happened on."""
+    out = []
+    with open_pages(path, media_type, dpi=dpi) as pages:
+        for page in pages:
+            try:
+                out.append(read_page(page, engine=engine, dpi=dpi, min_chars=min_chars))
+            except OcrEngineError as exc:
+                raise type(exc)(f"page {page.page_no}: {exc}") from exc
+    return out
+
+
+def letter_confidence(pages: list[PageText]) -> float | None:
+    """Mean OCR confidence over OCR'd pages, weighted by their text length."""
+    scored = [(p.confidence, max(1, len(p.text))) for p in pages if p.confidence is not None]
+    total = sum(w for _, w in scored)
+    return sum(c * w for c, w in scored) / total if total else None
