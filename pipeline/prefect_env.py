@@ -13,7 +13,10 @@ from pathlib import Path
 
 
 def configure_prefect(home: Path, *, verbose: bool = False) -> None:
-    os.environ.setdefault("PREFECT_HOME", str((home / "prefect").resolve()))
+    prefect_home = Path(os.environ.setdefault("PREFECT_HOME", str((home / "prefect").resolve())))
+    # The temporary server cannot create its database in a missing folder and
+    # then only reports a start-up time-out; make the folder first.
+    prefect_home.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "WARNING")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pipeline.context import PipelineContext
 from pipeline.intake.register import IntakeReport, intake_paths
@@ -65,7 +66,8 @@ def export(ctx: PipelineContext, report: IntakeReport, out_dir: Path, *, text_re
     }
     with ctx.db.session() as session:
         counts = export_outputs(session, out_dir, letter_sources=letter_sources,
-                                quarantine_sources=quarantine_sources, run_info=run_info)
+                                quarantine_sources=quarantine_sources, run_info=run_info,
+                                zone=ZoneInfo(ctx.settings.timezone))
     return counts
 
 

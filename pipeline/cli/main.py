@@ -10,6 +10,7 @@ import os
 import sys
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -113,7 +114,8 @@ def export(out: Annotated[Path, typer.Option("--out", help="Folder for the outpu
         try:
             with ctx.db.session() as session:
                 return export_outputs(session, out, letter_sources=None, quarantine_sources=None,
-                                      run_info={"run_id": None, "kind": "export"})
+                                      run_info={"run_id": None, "kind": "export"},
+                                      zone=ZoneInfo(ctx.settings.timezone))
         finally:
             ctx.close()
 

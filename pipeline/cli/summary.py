@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -46,7 +47,8 @@ def print_intake(console: Console, report) -> None:
     for col in ("file", "outcome", "letter / reason"):
         table.add_column(col)
     for o in report.outcomes:
-        table.add_row(o.source_file, o.outcome, o.letter_id if o.outcome == "registered" else (o.reason or o.letter_id or ""))
+        table.add_row(escape(o.source_file), o.outcome,
+                      escape(o.letter_id if o.outcome == "registered" else (o.reason or o.letter_id or "")))
     console.print(table)
     _print_notes(console, report.skipped, report.problems)
 
@@ -76,14 +78,15 @@ def print_run(console: Console, summary: dict, out: Path) -> None:
         for col in ("file", "reason"):
             q.add_column(col)
         for row in summary["quarantined"]:
-            q.add_row(row["source_file"], f"[{row['reason_code']}] {row['reason']}" + (" (seen before)" if row["again"] else ""))
+            q.add_row(escape(row["source_file"]), escape(f"[{row['reason_code']}] {row['reason']}")
+                      + (" (seen before)" if row["again"] else ""))
         console.print(q)
     if summary["text_failed"]:
         f = Table(title="Letters whose text could not be read (kept; retried next run)")
         for col in ("letter", "file", "error"):
             f.add_column(col)
         for row in summary["text_failed"]:
-            f.add_row(row["letter_id"], row["source_file"], row["error"] or "")
+            f.add_row(row["letter_id"], escape(row["source_file"]), escape(row["error"] or ""))
         console.print(f)
     missing = [name for name, ok in summary["stages"].items() if not ok]
     if missing:

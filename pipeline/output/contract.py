@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +23,15 @@ from pipeline.store.models import Case, Letter, Quarantine
 CONTRACT_VERSION = "1"
 
 
-def _iso(value) -> str | None:
-    return value.isoformat() if value is not None else None
+def _iso(value, zone: tzinfo | None = None) -> str | None:
+    if value is None:
+        return None
+    if zone is not None and isinstance(value, datetime):
+        value = value.astimezone(zone)
+    return value.isoformat()
 
 
-def letter_record(letter: Letter, *, source_file: str | None = None) -> dict[str, Any]:
+def letter_record(letter: Letter, *, source_file: str | None = None, zone: tzinfo | None = None) -> dict[str, Any]:
     membership = letter.membership
     representative = None
     if letter.representative_name or letter.representative_phone:
@@ -38,7 +43,7 @@ def letter_record(letter: Letter, *, source_file: str | None = None) -> dict[str
         "letter_id": letter.id,
         "source_file": source_file or letter.source_file,
         "sha256": letter.sha256,
-        "received_at": _iso(letter.received_at),
+        "received_at": _iso(letter.received_at, zone),
         "station": letter.station,
         "pages": letter.page_count,
         "text": letter.text,
@@ -76,16 +81,16 @@ def case_record(case: Case) -> dict[str, Any]:
     }
 
 
-def quarantine_record(q: Quarantine, *, source_file: str | None = None) -> dict[str, Any]:
+def quarantine_record(q: Quarantine, *, source_file: str | None = None, zone: tzinfo | None = None) -> dict[str, Any]:
     return {
         "source_file": source_file or q.source_file,
         "sha256": q.sha256,
         "size": q.size,
         "reason_code": q.reason_code,
         "reason": q.reason,
-        "received_at": _iso(q.received_at),
+        "received_at": _iso(q.received_at, zone),
         "station": q.station,
-        "quarantined_at": _iso(q.quarantined_at),
+        "quarantined_at": _iso(q.quarantined_at, zone),
     }
 
 
@@ -104,9 +109,11 @@ def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:
 
 
 def export_outputs(session: Session, out_dir: Path, *, letter_sources: dict[str, str] | None,
-                   quarantine_sources: dict[str, str] | None, run_info: dict[str, Any]) -> dict[str, int]:
+                   quarantine_sources: dict[str, str] | None, run_info: dict[str, Any],
+                   zone: tzinfo | None = None) -> dict[str, int]:
     """Write the contract for the letters and quarantined files a run saw.
 
+    Times are written in ``zone`` (the office's), with their offset.
     ``letter_sources`` maps letter id to the path given in this run (None:
     every letter in the database, with the path it was first registered
     from), so rerunning over an inbox reproduces the same files.
@@ -125,10 +132,10 @@ def export_outputs(session: Session, out_dir: Path, *, letter_sources: dict[str,
 
     counts = {
         "letters": write_jsonl(out_dir / "letters.jsonl", (
-            letter_record(lt, source_file=(letter_sources or {}).get(lt.id)) for lt in letters)),
+            letter_record(lt, source_file=(letter_sources or {}).get(lt.id), zone=zone) for lt in letters)),
         "cases": write_jsonl(out_dir / "cases.jsonl", (case_record(c) for c in cases)),
         "quarantine": write_jsonl(out_dir / "quarantine.jsonl", (
-            quarantine_record(q, source_file=(quarantine_sources or {}).get(q.sha256)) for q in quarantined)),
+            quarantine_record(q, source_file=(quarantine_sources or {}).get(q.sha256), zone=zone) for q in quarantined)),
     }
     run_info = {"contract_version": CONTRACT_VERSION, **run_info, "counts": counts}
     tmp = out_dir / ".run.json.tmp"

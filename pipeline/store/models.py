@@ -13,7 +13,7 @@ people handling the case; every export masks it.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
@@ -25,13 +25,39 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
+class UtcDateTime(TypeDecorator):
+    """A timestamp that always comes back zone-aware, in UTC.
+
+    SQLite keeps no zone with a timestamp; PostgreSQL does. Storing UTC and
+    attaching the zone on the way out makes both behave the same, so a letter's
+    received_at never silently shifts by the office's eight hours.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column; attach a zone first")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class Base(DeclarativeBase):
-    pass
+    type_annotation_map = {datetime: UtcDateTime}
 
 
 class Document(Base):
@@ -42,7 +68,7 @@ class Document(Base):
     size: Mapped[int] = mapped_column(Integer)
     media_type: Mapped[str | None] = mapped_column(String(64))
     stored_path: Mapped[str] = mapped_column(String(512), doc="Path relative to the document store.")
-    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class FlowRun(Base):
@@ -52,8 +78,8 @@ class FlowRun(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     prefect_flow_run_id: Mapped[str | None] = mapped_column(String(64))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     status: Mapped[str] = mapped_column(String(16), default="running")
     summary: Mapped[dict | None] = mapped_column(JSON)
 
@@ -66,7 +92,7 @@ class Receipt(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     source_file: Mapped[str] = mapped_column(String(1024))
     station: Mapped[str | None] = mapped_column(String(128))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
     outcome: Mapped[str] = mapped_column(String(24), doc="registered | duplicate | quarantined | quarantined_again")
     letter_id: Mapped[str | None] = mapped_column(ForeignKey("letters.id"))
     quarantine_id: Mapped[int | None] = mapped_column(ForeignKey("quarantine.id"))
@@ -85,8 +111,8 @@ class Quarantine(Base):
     reason_code: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(Text)
     station: Mapped[str | None] = mapped_column(String(128))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    quarantined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    quarantined_at: Mapped[datetime] = mapped_column(UtcDateTime())
     released_letter_id: Mapped[str | None] = mapped_column(String(32), doc="Set if a person later resolved it into a letter.")
 
 
@@ -96,8 +122,8 @@ class Letter(Base):
     sha256: Mapped[str] = mapped_column(ForeignKey("documents.sha256"), unique=True)
     source_file: Mapped[str] = mapped_column(String(1024), doc="Path as first given.")
     media_type: Mapped[str] = mapped_column(String(64))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    registered_at: Mapped[datetime] = mapped_column(UtcDateTime())
     station: Mapped[str | None] = mapped_column(String(128))
     # Processing state: registered -> text_extracted -> understood -> grouped.
     stage: Mapped[str] = mapped_column(String(24), default="registered", index=True)
@@ -187,8 +213,8 @@ class Case(Base):
     extended_to: Mapped[date | None] = mapped_column(Date)
     extension_reason: Mapped[str | None] = mapped_column(Text)
     closed_on: Mapped[date | None] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     letters: Mapped[list[CaseLetter]] = relationship(back_populates="case", cascade="all, delete-orphan")
     assignments: Mapped[list[Assignment]] = relationship(back_populates="case", cascade="all, delete-orphan")
@@ -201,7 +227,7 @@ class CaseLetter(Base):
     __tablename__ = "case_letters"
     letter_id: Mapped[str] = mapped_column(ForeignKey("letters.id"), primary_key=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
-    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    joined_at: Mapped[datetime] = mapped_column(UtcDateTime())
     matched_letter_id: Mapped[str | None] = mapped_column(String(32), doc="The letter it was found similar to.")
     similarity: Mapped[float | None] = mapped_column(Float)
     join_reason: Mapped[str | None] = mapped_column(Text)
@@ -218,7 +244,7 @@ class Assignment(Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     unit: Mapped[str] = mapped_column(String(64), index=True)
     role: Mapped[str] = mapped_column(String(8), doc="lead | co")
-    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    assigned_at: Mapped[datetime] = mapped_column(UtcDateTime())
     status: Mapped[str] = mapped_column(String(16), default="active", doc="active | returned | superseded")
     listed_in_run: Mapped[str | None] = mapped_column(String(64), doc="Flow run whose assignment list carried it.")
 
@@ -237,7 +263,7 @@ class CaseEvent(Base):
     actor: Mapped[str | None] = mapped_column(String(64))
     text: Mapped[str | None] = mapped_column(Text)
     document_sha256: Mapped[str | None] = mapped_column(String(64))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     case: Mapped[Case] = relationship(back_populates="events")
 
@@ -253,7 +279,7 @@ class Correction(Base):
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
     reviewer: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     used_in_model: Mapped[str | None] = mapped_column(String(64))
 
 
@@ -265,7 +291,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16), doc="admin | reviewer | unit_officer")
     unit: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class AuditEntry(Base):
@@ -273,7 +299,7 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_trail"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(48))
     entity: Mapped[str] = mapped_column(String(16))

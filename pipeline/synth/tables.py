@@ -1,0 +1,98 @@
+"""Ruled signature tables (序号/姓名/身份证号/联系电话/住址 ...).
+
+A table is drawn with real ruled lines; when it reaches the bottom margin the
+current segment is closed and the table continues on a new page under a
+repeated header row (as drawn, so the header is part of that page's text).
+Columns get their natural width; a table too wide for the page is set in a
+smaller size, a narrower one is stretched to the full text width.
+"""
+
+from __future__ import annotations
+
+from pipeline.synth import fonts
+from pipeline.synth.layout import Rule
+
+_LEFT_ALIGNED = ("住址", "地址", "备注", "工作单位", "单位")
+
+
+def _natural(lay, b, size: float) -> list[float]:
+    pad = size * 0.6
+    out = []
+    for j, head in enumerate(b["columns"]):
+        font = lay.sign_font if (b.get("hand") and j == b.get("name_col")) else lay.font
+        w = max([fonts.width(lay.title_font, head, size)] +
+                [fonts.width(font, r[j], size) for r in b["rows"]])
+        out.append(w + 2 * pad)
+    return out
+
+
+def layout_table(lay, b: dict) -> None:
+    cols, rows, name_col = b["columns"], b["rows"], b.get("name_col")
+    size = float(b.get("size", lay.size * float(lay.s.get("table_size", 0.9))))
+    nat = _natural(lay, b, size)
+    if sum(nat) > lay.width:
+        size *= lay.width / sum(nat) * 0.995
+        nat = _natural(lay, b, size)
+    if b.get("widths"):
+        rel = [float(w) for w in b["widths"]]
+        widths = [lay.width * w / sum(rel) for w in rel]
+    else:
+        total = lay.width if b.get("full", True) else sum(nat)
+        widths = [w * total / sum(nat) for w in nat]
+    xs = [lay.left]
+    for w in widths:
+        xs.append(xs[-1] + w)
+    row_h = size * float(b.get("row_em", 2.0))
+    pad = size * 0.6
+    fps = lay._fp_set(b.get("fingerprints"), len(rows))
+    left_cols = {j for j, c in enumerate(cols) if any(k in c for k in _LEFT_ALIGNED)}
+    fp_col = cols.index(b["fp_col"]) if b.get("fp_col") in cols else name_col
+    seg_top = None
+
+    def close_segment():
+        if seg_top is None or lay.y <= seg_top:
+            return
+        for j, x in enumerate(xs):
+            lw = 1.0 if j in (0, len(xs) - 1) else 0.6
+            lay.page.rules.append(Rule(x, seg_top, x, lay.y, lw))
+        lay.page.rules.append(Rule(xs[0], lay.y, xs[-1], lay.y, 1.0))
+
+    def cell_runs(cells, header: bool):
+        runs = []
+        for j, text in enumerate(cells):
+            if not text:
+                continue
+            hand = bool(b.get("hand")) and j == name_col and not header
+            font = lay.title_font if header else (lay.sign_font if hand else lay.font)
+            w = fonts.width(font, text, size)
+            x = xs[j] + pad if j in left_cols else xs[j] + (widths[j] - w) / 2
+            runs.append(lay._run(x, text, font, size, color=lay.sign_ink if hand else None,
+                                 bold=header and lay.title_bold, hand=hand))
+        return runs
+
+    def header():
+        nonlocal seg_top
+        seg_top = lay.y
+        lay.page.rules.append(Rule(xs[0], lay.y, xs[-1], lay.y, 1.0))
+        lay._line(cell_runs(cols, True), " ".join(cols), row_h)
+        lay.page.rules.append(Rule(xs[0], lay.y, xs[-1], lay.y, 0.6))
+
+    if lay.y + row_h * 2 > lay.bottom:
+        lay._new_page()
+    header()
+    all_rows = list(rows) + [[""] * len(cols)] * int(b.get("blank_rows", 0))
+    for k, r in enumerate(all_rows, start=1):
+        if lay.y + row_h > lay.bottom + 0.01:
+            close_segment()
+            lay._new_page()
+            if b.get("repeat_header", lay.s.get("repeat_header", True)):
+                header()
+            else:
+                seg_top = lay.y
+                lay.page.rules.append(Rule(xs[0], lay.y, xs[-1], lay.y, 1.0))
+        lay._line(cell_runs(r, False), " ".join(c for c in r if c), row_h)
+        lay.page.rules.append(Rule(xs[0], lay.y, xs[-1], lay.y, 0.6))
+        if k in fps and fp_col is not None and k <= len(rows):
+            lay._fingerprint((xs[fp_col] + xs[fp_col + 1]) / 2, lay.y - row_h / 2, k, size)
+    close_segment()
+    lay.y += lay.size * float(b.get("after", 0.8))
