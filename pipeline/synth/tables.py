@@ -53,8 +53,9 @@ def layout_table(lay, b: dict) -> None:
         if seg_top is None or lay.y <= seg_top:
             return
         for j, x in enumerate(xs):
-            lw = 1.0 if j in (0, len(xs) - 1) else 0.6
-            lay.page.rules.append(Rule(x, seg_top, x, lay.y, lw))
+            outer = j in (0, len(xs) - 1)
+            if outer or b.get("vlines", True):
+                lay.page.rules.append(Rule(x, seg_top, x, lay.y, 1.0 if outer else 0.6))
         lay.page.rules.append(Rule(xs[0], lay.y, xs[-1], lay.y, 1.0))
 
     def cell_runs(cells, header: bool):
