@@ -124,3 +124,14 @@ def test_limits_quarantine(tmp_path, letters_dir, limit_field, value, reason):
         ctx.close()
     assert report.outcomes[0].outcome == "quarantined"
     assert report.outcomes[0].reason_code == reason
+
+
+def test_concurrent_intakes_of_the_same_file_make_one_letter(ctx, letters_dir):
+    from concurrent.futures import ThreadPoolExecutor
+
+    target = letters_dir / "text_layer.pdf"
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        reports = list(pool.map(lambda _: intake_paths(ctx, [target]), range(4)))
+    outcomes = sorted(r.outcomes[0].outcome for r in reports)
+    assert outcomes == ["duplicate", "duplicate", "duplicate", "registered"]
+    assert count(ctx, Letter) == 1

@@ -16,6 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import IntegrityError
+
 from pipeline.context import PipelineContext
 from pipeline.errors import InputFileError
 from pipeline.intake.manifest import MANIFEST_NAME, Manifest, read_manifest
@@ -91,6 +93,15 @@ def intake_file(ctx: PipelineContext, path: Path, *, received_at: datetime, stat
     except InputFileError as exc:
         check, error = None, exc
 
+    try:
+        return _register(ctx, stored, check, error, source=source, received_at=received_at, station=station)
+    except IntegrityError:
+        # Another intake registered the same bytes between our look-up and our
+        # insert (two stations, one letter). Looking again finds it: a duplicate.
+        return _register(ctx, stored, check, error, source=source, received_at=received_at, station=station)
+
+
+def _register(ctx, stored, check, error, *, source, received_at, station) -> IntakeOutcome:
     with ctx.db.session() as session:
         known = records.find_letter(session, sha256=stored.sha256)
         if known is not None:
