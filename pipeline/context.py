@@ -8,8 +8,8 @@ a plain function that a flow, the CLI or a test can call alike.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 
+from pipeline.config import Policy, load_policy
 from pipeline.settings import Settings
 from pipeline.store.db import Database
 from pipeline.store.documents import DocumentStore
@@ -20,20 +20,18 @@ class PipelineContext:
     settings: Settings
     db: Database
     store: DocumentStore
+    policy: Policy
     run_id: str | None = None
     actor: str = field(default="pipeline")
 
     @classmethod
     def open(cls, settings: Settings, *, run_id: str | None = None) -> PipelineContext:
+        # The policy is loaded and validated before any work starts: a
+        # malformed configuration stops the run up front, naming file and field.
+        policy = load_policy(settings.policy_dir)
         settings.home.mkdir(parents=True, exist_ok=True)
         return cls(settings=settings, db=Database.open(settings.database_url),
-                   store=DocumentStore(settings.store_dir), run_id=run_id)
-
-    @cached_property
-    def policy(self):
-        from pipeline.config import load_policy
-
-        return load_policy(self.settings.policy_dir)
+                   store=DocumentStore(settings.store_dir), run_id=run_id, policy=policy)
 
     def close(self) -> None:
         self.db.dispose()

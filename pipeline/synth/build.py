@@ -84,7 +84,7 @@ def build(letter: Letter, out: Path) -> dict:
         imgs = []
         for i, p in enumerate(pages):
             clean = render_image.render_page(p, dpi, letter.seed + i)
-            im = dg.degrade(clean, spec, rng, white_clip)
+            im = dg.degrade(clean, spec, rng, white_clip, page=i)
             angles.append(im.info.get("skew", 0.0))
             imgs.append(im)
         if letter.format in ("png", "jpeg") and len(imgs) != 1:

@@ -138,6 +138,10 @@ def _expand_table(block: dict, letter_id: str, county: str | None) -> None:
                 r[i_addr] = people.pick(addrs, "addr", letter_id, name)
             if i_sex is not None:
                 r[i_sex] = "女" if female else "男"
+            for col, choices in (auto.get("fill") or {}).items():
+                # a list at least as long as the rows is dealt out in order (unique values, e.g. room numbers)
+                v = choices[k] if len(choices) >= len(names) else people.pick(choices, "fill", col, letter_id, name)
+                r[cols.index(col)] = str(v)
             rows.append(r)
     for n, r in enumerate(rows, start=1):
         if len(r) != len(cols):

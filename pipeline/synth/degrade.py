@@ -50,7 +50,7 @@ def _photo(a: np.ndarray, spec: dict, rng: np.random.Generator) -> np.ndarray:
     out_w = int(spec.get("photo_width", round(w * 1.1)))
     out_h = round(out_w * 4 / 3)
     margin = 0.045
-    j = lambda: rng.uniform(-0.018, 0.018)  # noqa: E731 - corner jitter as a fraction of the frame
+    j = lambda: rng.uniform(-0.01, 0.01)  # noqa: E731 - corner jitter as a fraction of the frame
     ox, oy = out_w * margin, out_h * margin
     pw, ph = out_w * (1 - 2 * margin), out_w * (1 - 2 * margin) * h / w
     oy = (out_h - ph) / 2
@@ -71,7 +71,8 @@ def _photo(a: np.ndarray, spec: dict, rng: np.random.Generator) -> np.ndarray:
     return res
 
 
-def degrade(img: Image.Image, spec: dict, rng: np.random.Generator, default_white_clip: bool) -> Image.Image:
+def degrade(img: Image.Image, spec: dict, rng: np.random.Generator, default_white_clip: bool,
+            page: int = 0) -> Image.Image:
     a = np.asarray(img.convert("RGB"), np.float32)
     h, w = a.shape[:2]
     tone = _hex(spec.get("tone", "#ffffff"))
@@ -82,7 +83,10 @@ def degrade(img: Image.Image, spec: dict, rng: np.random.Generator, default_whit
         a = _photo(a, spec, rng)
         angle = 0.0
     else:
-        angle = float(spec.get("skew", rng.choice([-1, 1]) * rng.uniform(0.3, 1.2)))
+        if "skew" in spec:  # a fed stack of pages: each sheet a little different
+            angle = float(spec["skew"]) + (rng.uniform(-0.25, 0.25) if page else 0.0)
+        else:
+            angle = float(rng.choice([-1, 1]) * rng.uniform(0.3, 1.0))
         a = _skew(a, angle, tone * 0.985)
         if spec.get("illum"):
             a *= _illumination(h, w, float(spec["illum"]), rng)

@@ -154,8 +154,8 @@ class Layouter:
 
     def _b_title(self, b):
         size = self._size(b, 1.45)
-        lines = wrap(b["text"], self.title_font, size, self.width * 0.92)
-        if len(lines) > 1:  # balance the lines of a long title
+        lines = b.get("lines") or wrap(b["text"], self.title_font, size, self.width * 0.92)
+        if len(lines) > 1 and not b.get("lines"):  # balance the lines of a long title
             target = fonts.width(self.title_font, b["text"], size) / len(lines) + size * 1.2
             lines = wrap(b["text"], self.title_font, size, min(target, self.width * 0.92))
         self.y += size * 0.3

@@ -16,7 +16,7 @@ _LEFT_ALIGNED = ("住址", "地址", "备注", "工作单位", "单位")
 
 
 def _natural(lay, b, size: float) -> list[float]:
-    pad = size * 0.6
+    pad = size * float(b.get("pad_em", 0.6))
     out = []
     for j, head in enumerate(b["columns"]):
         font = lay.sign_font if (b.get("hand") and j == b.get("name_col")) else lay.font
@@ -39,24 +39,31 @@ def layout_table(lay, b: dict) -> None:
     else:
         total = lay.width if b.get("full", True) else sum(nat)
         widths = [w * total / sum(nat) for w in nat]
-    xs = [lay.left]
+    xs = [lay.left + max(0.0, (lay.width - sum(widths)) / 2)]
     for w in widths:
         xs.append(xs[-1] + w)
     row_h = size * float(b.get("row_em", 2.0))
-    pad = size * 0.6
+    pad = size * float(b.get("pad_em", 0.6))
     fps = lay._fp_set(b.get("fingerprints"), len(rows))
     left_cols = {j for j, c in enumerate(cols) if any(k in c for k in _LEFT_ALIGNED)}
     fp_col = cols.index(b["fp_col"]) if b.get("fp_col") in cols else name_col
+    ruled = b.get("ruled", "grid")  # grid | rows (horizontal rules only) | none
+    if ruled == "rows":
+        b["vlines"] = False
     seg_top = None
 
+    def hr(width: float) -> None:
+        if ruled != "none":
+            lay.page.rules.append(Rule(xs[0], lay.y, xs[-1], lay.y, width))
+
     def close_segment():
-        if seg_top is None or lay.y <= seg_top:
+        if seg_top is None or lay.y <= seg_top or ruled == "none":
             return
         for j, x in enumerate(xs):
             outer = j in (0, len(xs) - 1)
             if outer or b.get("vlines", True):
                 lay.page.rules.append(Rule(x, seg_top, x, lay.y, 1.0 if outer else 0.6))
-        lay.page.rules.append(Rule(xs[0], lay.y, xs[-1], lay.y, 1.0))
+        hr(1.0)
 
     def cell_runs(cells, header: bool):
         runs = []
@@ -74,9 +81,9 @@ def layout_table(lay, b: dict) -> None:
     def header():
         nonlocal seg_top
         seg_top = lay.y
-        lay.page.rules.append(Rule(xs[0], lay.y, xs[-1], lay.y, 1.0))
+        hr(1.0)
         lay._line(cell_runs(cols, True), " ".join(cols), row_h)
-        lay.page.rules.append(Rule(xs[0], lay.y, xs[-1], lay.y, 0.6))
+        hr(0.6)
 
     if lay.y + row_h * 2 > lay.bottom:
         lay._new_page()
@@ -90,9 +97,9 @@ def layout_table(lay, b: dict) -> None:
                 header()
             else:
                 seg_top = lay.y
-                lay.page.rules.append(Rule(xs[0], lay.y, xs[-1], lay.y, 1.0))
+                hr(1.0)
         lay._line(cell_runs(r, False), " ".join(c for c in r if c), row_h)
-        lay.page.rules.append(Rule(xs[0], lay.y, xs[-1], lay.y, 0.6))
+        hr(0.6)
         if k in fps and fp_col is not None and k <= len(rows):
             lay._fingerprint((xs[fp_col] + xs[fp_col + 1]) / 2, lay.y - row_h / 2, k, size)
     close_segment()
