@@ -10,12 +10,13 @@ in the output folder is touched.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from pipeline.errors import LianmingError
-from pipeline.synth import check, content, policycheck, truth
+from pipeline.synth import check, content, people, policycheck, truth
 from pipeline.synth.build import build
 
 LETTERS_DIR = Path(__file__).resolve().parent / "letters"
@@ -24,6 +25,19 @@ LETTERS_DIR = Path(__file__).resolve().parent / "letters"
 def _build_one(args):
     letter, out = args
     return build(letter, out)
+
+
+def _truth_in_text(lt, text: str) -> list[str]:
+    """The letter-level truth must be readable in the letter: representative, IDs, phones."""
+    flat = "".join(text.split())
+    errs = [f"{lt.file}: {v} is not in the text" for v in lt.representative.values() if v and v not in flat]
+    for m in re.finditer(r"(?<!\d)(\d{17}[\dX])(?!\d)", text):
+        if not people.valid_id(m.group(1)):
+            errs.append(f"{lt.file}: invalid ID-card number {m.group(1)}")
+    for m in re.finditer(r"(?<![\d-])(1\d{10})(?!\d)", text):
+        if not people.valid_phone(m.group(1)):
+            errs.append(f"{lt.file}: invalid mobile number {m.group(1)}")
+    return errs
 
 
 def run(out: Path, letters_dir: Path, jobs: int, only: set[str] | None) -> int:
@@ -51,10 +65,11 @@ def run(out: Path, letters_dir: Path, jobs: int, only: set[str] | None) -> int:
         r = built[lt.id]
         if lt.format.startswith("pdf"):
             problems += check.verify_pdf(out / lt.file, lt.format, ["\n".join(p) for p in r["pages"]], "")
+        problems += _truth_in_text(lt, "\n".join(ln for p in r["pages"] for ln in p))
         print(f"{lt.file:<18} {lt.format:<9} pages={len(r['pages'])} {lt.case_id} {r['desc']}")
     if problems:
         for p in problems:
-            print("pdf error: " + p, file=sys.stderr)
+            print("error: " + p, file=sys.stderr)
         return 1
     if only:
         print("partial run: truth files not rewritten")

@@ -57,10 +57,11 @@ def _describe(spec: dict, angles: list[float], pages: list[Page], fmt: str) -> s
         if fmt == "tiff":
             parts.append("CCITT G4" if spec.get("tiff") == "g4" else "LZW")
     kinds = {m.kind for p in pages for m in p.marks}
+    red = "red " if fmt == "pdf_text" or spec.get("mode") == "RGB" else "grey-scanned red "
     if "fingerprint" in kinds:
-        parts.append("red fingerprints")
+        parts.append(red + "fingerprints (手印)")
     if "seal" in kinds:
-        parts.append("red seal")
+        parts.append(red + "seal")
     if any(r.hand for p in pages for r in p.runs):
         parts.append("hand-signed names")
     return "; ".join(parts)

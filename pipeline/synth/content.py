@@ -120,7 +120,7 @@ def _expand_table(block: dict, letter_id: str, county: str | None) -> None:
     i_no, i_name = _col(cols, "序号"), _col(cols, *NAME_HEADERS)
     i_id, i_ph = _col(cols, "身份证"), _col(cols, "电话", "手机", "联系方式")
     i_addr, i_sex = _col(cols, "住址", "地址", "组别", "所在"), _col(cols, "性别")
-    region = people.REGION_CODES.get(auto.get("region") or county or "明州市", auto.get("region", "332501"))
+    region = people.REGION_CODES.get(auto.get("region") or county or "明州市", "332501")
     births = tuple(auto.get("birth", (1955, 1985)))
     if auto:
         names = people.make_names(int(auto["count"]), list(auto["surnames"]), auto.get("generation", "mixed"),

@@ -7,11 +7,10 @@ draw the same pages, so the truth is the same whatever the output format.
 
 Block types (YAML): ``title``, ``center``, ``line`` (flush left, wraps),
 ``para`` (first line indented), ``indent`` (one indented line), ``right``
-(lines aligned right, or left-aligned at ``at`` of the text width), ``names``
-(a flowing list of names, ``sep`` "、" or " "), ``grid`` (names in ``cols``
-columns, optionally ``boxed``), ``table`` (ruled signature table; rows split
-across pages with the header repeated), ``letterhead``, ``rule``, ``space``,
-``pagebreak`` and ``seal`` (over the previous block).
+(lines aligned right, or left-aligned at ``at`` of the text width),
+``letterhead``, ``rule``, ``space``, ``pagebreak``, ``seal`` (over the previous
+block) and the signature blocks ``names``, ``grid`` and ``table`` (see
+``signatures.py``).
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from pipeline.synth import fonts
+from pipeline.synth import fonts, signatures
 
 PAGE_W, PAGE_H = 595.28, 841.89
 MM = 72 / 25.4
@@ -205,72 +204,24 @@ class Layouter:
         top = max(self.top, self.y - len(lines) * self._height(size * self.lead))
         self.last_box = (min(xs), top, max(x + w for x, w in zip(xs, widths)), self.y)
 
+    # signature blocks live in signatures.py
     def _b_names(self, b):
-        size = self._size(b)
-        hand = bool(b.get("hand"))
-        font = self.sign_font if hand else self.font
-        prefix = b.get("prefix", "")
-        if b.get("sep", "、") != " ":
-            self._flow({"text": prefix + b.get("sep", "、").join(b["items"]), "size": size, "hand": hand}, 0)
-            return
-        gap = float(b.get("gap_em", 1.2)) * size
-        line, x = [], self.left
-        items = list(b["items"])
-        if prefix and items:
-            items[0] = prefix + items[0]
-        for it in items:
-            w = fonts.width(font, it, size)
-            if line and x + w > self.right:
-                self._line(line, " ".join(r.text for r in line))
-                line, x = [], self.left
-            line.append(self._run(x, it, font, size, color=self.sign_ink if hand else None, hand=hand))
-            x += w + gap
-        if line:
-            self._line(line, " ".join(r.text for r in line))
+        signatures.layout_names(self, b)
 
-    def _fp_set(self, spec, n: int) -> set[int]:
-        if not spec:
-            return set()
-        if spec == "all":
-            return set(range(1, n + 1))
-        if isinstance(spec, dict):
-            return set(range(int(spec.get("offset", 1)), n + 1, int(spec["every"])))
-        return {int(i) for i in spec}
+    def _b_grid(self, b):
+        signatures.layout_grid(self, b)
 
-    def _fingerprint(self, cx, cy, k, size):
+    def _b_table(self, b):
+        signatures.layout_table(self, b)
+
+    def rule(self, x1: float, y1: float, x2: float, y2: float, width: float = 0.6) -> None:
+        self.page.rules.append(Rule(x1, y1, x2, y2, width, self.s.get("rule_color", "#222222")))
+
+    def fingerprint(self, cx: float, cy: float, k: int, size: float) -> None:
+        """A fingertip print pressed over the right part of a name (k-th signatory)."""
         rnd = (self.seed * 7919 + k * 104729) % 1000 / 1000
         self.page.marks.append(Mark("fingerprint", cx + size * (0.2 + 0.5 * rnd), cy + size * 0.1 * (rnd - 0.5),
                                     size * 2.0, size * 2.6, self.seed * 1000 + k, angle=-25 + 50 * rnd))
-
-    def _b_grid(self, b):
-        cols = int(b.get("cols", 5))
-        size = self._size(b)
-        hand = bool(b.get("hand"))
-        font = self.sign_font if hand else self.font
-        cw = self.width / cols
-        h = size * float(b.get("row_em", self.lead))
-        fps = self._fp_set(b.get("fingerprints"), len(b["items"]))
-        for r0 in range(0, len(b["items"]), cols):
-            row = b["items"][r0:r0 + cols]
-            runs = []
-            for j, it in enumerate(row):
-                x = self.left + j * cw + (cw - fonts.width(font, it, size)) / 2 if b.get("boxed") else \
-                    self.left + j * cw
-                runs.append(self._run(x, it, font, size, color=self.sign_ink if hand else None, hand=hand))
-            self._line(runs, " ".join(row), h)
-            top = self.y - h
-            if b.get("boxed"):
-                for j in range(cols + 1):
-                    self.page.rules.append(Rule(self.left + j * cw, top, self.left + j * cw, self.y))
-                for yy in (top, self.y):
-                    self.page.rules.append(Rule(self.left, yy, self.right, yy))
-            for j, it in enumerate(row):
-                if r0 + j + 1 in fps:
-                    self._fingerprint(self.left + j * cw + cw / 2, top + h / 2, r0 + j + 1, size)
-
-    def _b_table(self, b):
-        from pipeline.synth.tables import layout_table
-        layout_table(self, b)
 
     def _b_letterhead(self, b):
         color = b.get("color", "#b01818")

@@ -5,8 +5,8 @@ letter YAML. This module derives the same values a second way, from the
 letter-level facts, and reports every disagreement, so that an authoring
 slip cannot reach ``truth.jsonl``. It also checks categories and places
 against taxonomy.yaml and jurisdiction.yaml. The reference directory is
-looked for in ``$LIANMING_REFERENCE_DIR``, ``pipeline/config/default`` and
-``/work/shared/reference``; without it the check is skipped (with a note).
+``$LIANMING_REFERENCE_DIR`` or the project's own ``pipeline/config/default``;
+without it the check is skipped (with a note).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ WINDOWS = [((1, 1), (3, 15)), ((9, 1), (10, 7))]
 
 def reference_dir() -> Path | None:
     here = Path(__file__).resolve().parents[1] / "config" / "default"
-    for cand in (os.environ.get("LIANMING_REFERENCE_DIR"), here, "/work/shared/reference"):
+    for cand in (os.environ.get("LIANMING_REFERENCE_DIR"), here):
         if cand and (Path(cand) / "taxonomy.yaml").exists() and (Path(cand) / "jurisdiction.yaml").exists():
             return Path(cand)
     return None
