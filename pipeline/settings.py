@@ -40,7 +40,13 @@ class Settings(BaseSettings):
     max_image_pixels: int = 120_000_000
 
     # Text extraction.
-    ocr_engine: Literal["tesseract"] = "tesseract"
+    # Engines in order of preference. With "fallback" the next is asked only
+    # when one fails; with "best" all are asked and the most confident page kept.
+    ocr_engines: list[Literal["rapidocr", "tesseract"]] = Field(default_factory=lambda: ["rapidocr", "tesseract"])
+    ocr_combine: Literal["fallback", "best"] = "fallback"
+    # Page preparation steps before OCR, in order (see pipeline/text/prepare.py).
+    ocr_prepare: list[Literal["upscale", "deskew", "flatten", "denoise", "binarize", "remove_rules"]] = Field(
+        default_factory=lambda: ["upscale"])
     ocr_language: str = "chi_sim"
     ocr_dpi: int = 300
     ocr_timeout_s: float = 180.0

@@ -9,6 +9,7 @@ APT_PACKAGES=(
   tesseract-ocr tesseract-ocr-chi-sim   # OCR engine and its Chinese model
   fonts-noto-cjk fonts-wqy-zenhei fonts-arphic-ukai fonts-arphic-uming  # rendering and sample generation
   poppler-utils                         # pdftoppm, for looking at PDFs
+  libgl1 libglib2.0-0                   # OpenCV (pulled in by RapidOCR) loads these at import
 )
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

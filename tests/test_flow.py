@@ -45,7 +45,7 @@ def test_flow_writes_contract_and_rerun_changes_nothing(prefect_harness, tmp_pat
     assert ended == given
     by_name = {r["source_file"].rsplit("/", 1)[-1]: r for r in letters}
     assert by_name["text_layer.pdf"]["text_source"] == ["pdf_text"]
-    assert by_name["scan_two_pages.tiff"]["text_source"] == ["ocr:tesseract"] * 2
+    assert by_name["scan_two_pages.tiff"]["text_source"] == ["ocr:rapidocr"] * 2  # the default engine
     assert cer(truth_text("scan_small.png"), by_name["scan_small.png"]["text"]) < 0.05
     # Fields of stages not yet built are null, and run.json says why.
     assert all(r["category"] is None and r["case_id"] is None for r in letters)

@@ -11,7 +11,7 @@ from pipeline.evaluate.metrics import cer
 from pipeline.intake.register import intake_paths
 from pipeline.store.models import Letter
 from pipeline.text.cjk import comparable, remove_cjk_spaces, tidy_lines
-from pipeline.text.ocr.base import OcrResult
+from pipeline.text.ocr.base import OcrResult, get_engine
 from pipeline.text.ocr.tesseract import TesseractEngine
 from pipeline.text.prepare import drop_red_ink, upscale_to_target
 from pipeline.text.stage import extract_letter_text
@@ -70,12 +70,13 @@ def test_text_layer_pdf_read_exactly(ctx, letters_dir):
         assert letter.pages[0].strategy_note.startswith("text layer holds")
 
 
-def test_scan_read_by_real_tesseract(ctx, letters_dir):
+@pytest.mark.parametrize("engine_name", ["tesseract", "rapidocr"])
+def test_scan_read_by_real_engines(ctx, letters_dir, engine_name):
     intake_paths(ctx, [letters_dir / "scan_two_pages.tiff"])
     with ctx.db.session() as s:
         letter_id = s.scalar(select(Letter.id))
-    result = extract_letter_text(ctx, letter_id)
-    assert result["ok"] and result["sources"] == ["ocr:tesseract", "ocr:tesseract"]
+    result = extract_letter_text(ctx, letter_id, engine=get_engine(engine_name))
+    assert result["ok"] and result["sources"] == [f"ocr:{engine_name}"] * 2
     with ctx.db.session() as s:
         letter = s.get(Letter, letter_id)
         assert cer(truth_text("scan_two_pages.tiff"), letter.text) < 0.05

@@ -8,7 +8,7 @@ from pipeline.context import PipelineContext
 from pipeline.errors import LianmingError
 from pipeline.store import records
 from pipeline.store.models import Letter, Page
-from pipeline.text.ocr.base import OcrEngine, get_engine
+from pipeline.text.ocr.base import OcrEngine, build_engine
 from pipeline.text.strategy import letter_confidence, read_document
 
 log = logging.getLogger(__name__)
@@ -18,7 +18,8 @@ STAGE_DONE = "text_extracted"
 
 def default_engine(ctx: PipelineContext) -> OcrEngine:
     s = ctx.settings
-    return get_engine(s.ocr_engine, language=s.ocr_language, timeout_s=s.ocr_timeout_s)
+    return build_engine(list(s.ocr_engines), combine=s.ocr_combine, language=s.ocr_language,
+                        timeout_s=s.ocr_timeout_s)
 
 
 def extract_letter_text(ctx: PipelineContext, letter_id: str, *, engine: OcrEngine | None = None) -> dict:
@@ -36,7 +37,7 @@ def extract_letter_text(ctx: PipelineContext, letter_id: str, *, engine: OcrEngi
         media_type = letter.media_type
     try:
         pages = read_document(path, media_type, engine=engine, dpi=ctx.settings.ocr_dpi,
-                              min_chars=ctx.settings.min_text_layer_chars)
+                              min_chars=ctx.settings.min_text_layer_chars, steps=tuple(ctx.settings.ocr_prepare))
     except LianmingError as exc:
         log.warning("letter %s: text extraction failed: %s", letter_id, exc)
         with ctx.db.session() as session:

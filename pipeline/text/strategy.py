@@ -18,7 +18,7 @@ from pipeline.errors import OcrEngineError
 from pipeline.text.cjk import remove_cjk_spaces, tidy_lines
 from pipeline.text.ocr.base import OcrEngine
 from pipeline.text.pages import PageInput, open_pages
-from pipeline.text.prepare import prepare_for_ocr
+from pipeline.text.prepare import DEFAULT_STEPS, prepare_for_ocr
 
 log = logging.getLogger(__name__)
 
@@ -61,30 +61,32 @@ def judge_text_layer(text: str | None, *, min_chars: int) -> tuple[bool, str]:
     return True, f"text layer holds {len(compact)} characters of real text"
 
 
-def read_page(page: PageInput, *, engine: OcrEngine, dpi: int, min_chars: int) -> PageText:
+def read_page(page: PageInput, *, engine: OcrEngine, dpi: int, min_chars: int,
+              steps: tuple[str, ...] = DEFAULT_STEPS) -> PageText:
     started = time.perf_counter()
     use_layer, reason = judge_text_layer(page.text_layer, min_chars=min_chars)
     if use_layer:
         return PageText(page.page_no, tidy_lines(page.text_layer or ""), PDF_TEXT, reason, None,
                         seconds=time.perf_counter() - started)
     image, image_dpi = page.render()
-    prepared, used_dpi = prepare_for_ocr(image, image_dpi)
+    prepared, used_dpi = prepare_for_ocr(image, image_dpi, steps)
     result = engine.recognize(prepared, dpi=used_dpi)
-    log.info("page %d: OCR with %s (%s)", page.page_no, engine.name, reason)
+    log.info("page %d: OCR with %s (%s)", page.page_no, result.engine, reason)
     lines = [{"text": remove_cjk_spaces(line.text), "confidence": line.confidence, "bbox": line.bbox}
              for line in result.lines]
-    return PageText(page.page_no, tidy_lines(result.text), f"ocr:{engine.name}", f"OCR because {reason}",
+    return PageText(page.page_no, tidy_lines(result.text), f"ocr:{result.engine}", f"OCR because {reason}",
                     result.confidence, width_px=image.width, height_px=image.height, dpi=image_dpi,
                     seconds=time.perf_counter() - started, lines=lines)
 
 
-def read_document(path: Path, media_type: str, *, engine: OcrEngine, dpi: int, min_chars: int) -> list[PageText]:
+def read_document(path: Path, media_type: str, *, engine: OcrEngine, dpi: int, min_chars: int,
+                  steps: tuple[str, ...] = DEFAULT_STEPS) -> list[PageText]:
     """All pages of one letter. An engine failure names the page it happened on."""
     out = []
     with open_pages(path, media_type, dpi=dpi) as pages:
         for page in pages:
             try:
-                out.append(read_page(page, engine=engine, dpi=dpi, min_chars=min_chars))
+                out.append(read_page(page, engine=engine, dpi=dpi, min_chars=min_chars, steps=steps))
             except OcrEngineError as exc:
                 raise type(exc)(f"page {page.page_no}: {exc}") from exc
     return out

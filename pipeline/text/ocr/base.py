@@ -37,9 +37,28 @@ class OcrEngine(Protocol):
         ...
 
 
-def get_engine(name: str, *, language: str, timeout_s: float) -> OcrEngine:
+ENGINE_NAMES = ("rapidocr", "tesseract")
+
+
+def get_engine(name: str, *, language: str = "chi_sim", timeout_s: float = 180.0) -> OcrEngine:
+    """One engine by name."""
     if name == "tesseract":
         from pipeline.text.ocr.tesseract import TesseractEngine
 
         return TesseractEngine(language=language, timeout_s=timeout_s)
-    raise ValueError(f"unknown OCR engine {name!r}")
+    if name == "rapidocr":
+        from pipeline.text.ocr.rapid import RapidOcrEngine
+
+        return RapidOcrEngine()
+    raise ValueError(f"unknown OCR engine {name!r}; known: {', '.join(ENGINE_NAMES)}")
+
+
+def build_engine(names: list[str], *, combine: str = "fallback", language: str = "chi_sim",
+                 timeout_s: float = 180.0) -> OcrEngine:
+    """The configured engines: the first alone, or combined as ``fallback`` or ``best``."""
+    engines = [get_engine(n, language=language, timeout_s=timeout_s) for n in names]
+    if len(engines) == 1:
+        return engines[0]
+    from pipeline.text.ocr.combine import BestOfEngine, FallbackEngine
+
+    return BestOfEngine(engines) if combine == "best" else FallbackEngine(engines)
