@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     ocr_dpi: int = 300
     ocr_timeout_s: float = 180.0
     ocr_workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1))
+    # Scanned letters are also kept as searchable PDFs; PDF/A-2b where pikepdf can.
+    archive_pdfa: bool = True
     # A text layer counts as real text when it holds at least this many
     # non-space characters per page and most of them are printable CJK/ASCII.
     min_text_layer_chars: int = 20

@@ -143,3 +143,22 @@ def test_missing_language_data_is_a_clear_error():
     img = Image.new("L", (50, 50), 255)
     with pytest.raises(MissingDependencyError, match="tesseract-ocr-xyz"):
         TesseractEngine(language="xyz").recognize(img, dpi=300)
+
+
+def test_scanned_letter_gets_a_searchable_archive(ctx, letters_dir):
+    import pdfplumber
+
+    intake_paths(ctx, [letters_dir / "scan_two_pages.tiff", letters_dir / "text_layer.pdf"])
+    with ctx.db.session() as s:
+        ids = {lt.media_type: lt.id for lt in s.scalars(select(Letter))}
+    for letter_id in ids.values():
+        extract_letter_text(ctx, letter_id)
+    with ctx.db.session() as s:
+        scan = s.get(Letter, ids["image/tiff"])
+        assert s.get(Letter, ids["application/pdf"]).archive_sha256 is None  # its own text layer suffices
+        archive = ctx.store.path_of(scan.archive_sha256)
+        with pdfplumber.open(archive) as pdf:
+            assert len(pdf.pages) == 2
+            extracted = "\n".join(page.extract_text() or "" for page in pdf.pages)
+            assert pdf.pages[0].images  # the scan itself is in the archive
+        assert cer(scan.text, extracted) < 0.02

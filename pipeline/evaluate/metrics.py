@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import statistics
+import unicodedata
 from collections.abc import Sequence
 from itertools import combinations
 
@@ -59,3 +61,26 @@ def pairwise_grouping(truth_groups: Sequence[str], predicted_groups: Sequence[st
     recall = tp / len(true_pairs) if true_pairs else None
     f1 = (2 * precision * recall / (precision + recall)) if precision and recall else (0.0 if tp == 0 and pred_pairs else None)
     return {"precision": precision, "recall": recall, "f1": f1, "true_pairs": len(true_pairs), "predicted_pairs": len(pred_pairs)}
+
+
+_ID_NUMBER = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9Xx])")
+_MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+
+
+def numbers_in(text: str) -> tuple[list[str], list[str]]:
+    """18-digit ID-card numbers and 11-digit mobile numbers, in reading order.
+
+    Whitespace is kept as a boundary here: in a table a phone number is
+    followed by the next row's number, and joining them would hide both.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    return _ID_NUMBER.findall(text), _MOBILE.findall(text)
+
+
+def numbers_exact(reference: str, hypothesis: str | None) -> tuple[int, int]:
+    """(found exactly, expected): how many of the reference's IDs and phones the
+    hypothesis holds digit for digit (whitespace ignored)."""
+    ids, phones = numbers_in(reference)
+    flat = comparable(hypothesis or "")
+    expected = ids + phones
+    return sum(1 for n in expected if n in flat), len(expected)

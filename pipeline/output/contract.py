@@ -49,6 +49,7 @@ def letter_record(letter: Letter, *, source_file: str | None = None, zone: tzinf
         "text": letter.text,
         "text_source": [p.text_source for p in letter.pages],
         "ocr_confidence": None if letter.ocr_confidence is None else round(letter.ocr_confidence, 2),
+        "archive_sha256": letter.archive_sha256,
         "stage": letter.stage,
         "stage_error": letter.stage_error,
         "category": letter.category,

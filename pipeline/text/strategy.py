@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipeline.errors import OcrEngineError
 from pipeline.text.cjk import remove_cjk_spaces, tidy_lines
-from pipeline.text.ocr.base import OcrEngine
+from pipeline.text.archive import ArchivePage
+from pipeline.text.ocr.base import OcrEngine, OcrLine
 from pipeline.text.pages import PageInput, open_pages
 from pipeline.text.prepare import DEFAULT_STEPS, prepare_for_ocr
 
@@ -41,6 +42,9 @@ class PageText:
     dpi: int | None = None
     seconds: float = 0.0
     lines: list[dict] | None = None
+    # The page as scanned with its OCR lines, for the searchable archive PDF;
+    # held in memory only until the letter's archive is written.
+    archive: ArchivePage | None = field(default=None, repr=False, compare=False)
 
 
 def judge_text_layer(text: str | None, *, min_chars: int) -> tuple[bool, str]:
@@ -76,7 +80,21 @@ def read_page(page: PageInput, *, engine: OcrEngine, dpi: int, min_chars: int,
              for line in result.lines]
     return PageText(page.page_no, tidy_lines(result.text), f"ocr:{result.engine}", f"OCR because {reason}",
                     result.confidence, width_px=image.width, height_px=image.height, dpi=image_dpi,
-                    seconds=time.perf_counter() - started, lines=lines)
+                    seconds=time.perf_counter() - started, lines=lines,
+                    archive=_archive_page(image, image_dpi, prepared, used_dpi, result.lines, steps))
+
+
+def _archive_page(image, image_dpi, prepared, used_dpi, lines: list[OcrLine], steps) -> ArchivePage:
+    """The archive shows the page as scanned (red fingerprints and all) with the
+    OCR boxes mapped back onto it; a deskewed page has no such mapping, so the
+    archive then shows the straightened page OCR actually read."""
+    if "deskew" in steps:
+        return ArchivePage(image=prepared, dpi=used_dpi, lines=lines)
+    sx, sy = image.width / prepared.width, image.height / prepared.height
+    mapped = [line if line.bbox is None else replace(line, bbox=(
+        round(line.bbox[0] * sx), round(line.bbox[1] * sy), round(line.bbox[2] * sx), round(line.bbox[3] * sy)))
+        for line in lines]
+    return ArchivePage(image=image, dpi=image_dpi, lines=mapped)
 
 
 def read_document(path: Path, media_type: str, *, engine: OcrEngine, dpi: int, min_chars: int,

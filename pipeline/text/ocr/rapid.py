@@ -73,7 +73,7 @@ def assemble_lines(boxes: list[tuple[tuple[int, int, int, int], str, float]]) ->
 class RapidOcrEngine:
     name = "rapidocr"
 
-    def __init__(self, max_side_len: int = 3600, threads: int = 1) -> None:
+    def __init__(self, max_side_len: int = 2000, threads: int = 1) -> None:
         self.max_side_len = max_side_len
         self.threads = threads
 
