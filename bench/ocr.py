@@ -36,26 +36,31 @@ from pipeline.text.pages import open_pages  # noqa: E402
 
 DEFAULT_SET = REPO / "bench" / "ocr_set" / "data"
 
-# name -> (engines, combine, preparation steps); "bare" is plain Tesseract on
-# the page as rendered: no preparation at all, psm 3.
-CONFIGS: dict[str, tuple[list[str], str, list[str]]] = {
-    "bare-tesseract": (["tesseract"], "bare", []),
-    "tesseract": (["tesseract"], "fallback", ["upscale"]),
-    "tesseract+prep": (["tesseract"], "fallback", ["upscale", "deskew", "flatten", "remove_rules"]),
-    "rapidocr": (["rapidocr"], "fallback", ["upscale"]),
-    "rapidocr+deskew": (["rapidocr"], "fallback", ["upscale", "deskew"]),
-    "rapidocr+flatten": (["rapidocr"], "fallback", ["upscale", "flatten"]),
-    "rapidocr+rules": (["rapidocr"], "fallback", ["upscale", "remove_rules"]),
-    "rapidocr+denoise": (["rapidocr"], "fallback", ["upscale", "denoise"]),
-    "rapidocr+binarize": (["rapidocr"], "fallback", ["upscale", "binarize"]),
-    "best-of": (["rapidocr", "tesseract"], "best", ["upscale"]),
+# name -> (engines, combine, preparation steps, tables read cell by cell);
+# "bare" is plain Tesseract on the page as rendered: no preparation, psm 3.
+CONFIGS: dict[str, tuple[list[str], str, list[str], bool]] = {
+    "bare-tesseract": (["tesseract"], "bare", [], False),
+    "tesseract": (["tesseract"], "fallback", ["upscale"], False),
+    "tesseract+tables": (["tesseract"], "fallback", ["upscale"], True),
+    "tesseract+deskew": (["tesseract"], "fallback", ["upscale", "deskew"], False),
+    "tesseract+deskew+tables": (["tesseract"], "fallback", ["upscale", "deskew"], True),
+    "tesseract+prep": (["tesseract"], "fallback", ["upscale", "deskew", "flatten", "remove_rules"], True),
+    "rapidocr": (["rapidocr"], "fallback", ["upscale"], False),
+    "rapidocr+tables": (["rapidocr"], "fallback", ["upscale"], True),
+    "rapidocr+deskew": (["rapidocr"], "fallback", ["upscale", "deskew"], False),
+    "rapidocr+deskew+tables": (["rapidocr"], "fallback", ["upscale", "deskew"], True),
+    "rapidocr+flatten": (["rapidocr"], "fallback", ["upscale", "flatten"], True),
+    "rapidocr+rules": (["rapidocr"], "fallback", ["upscale", "remove_rules"], False),
+    "rapidocr+denoise": (["rapidocr"], "fallback", ["upscale", "denoise"], True),
+    "rapidocr+binarize": (["rapidocr"], "fallback", ["upscale", "binarize"], True),
+    "best-of": (["rapidocr", "tesseract"], "best", ["upscale"], True),
 }
 
 
 def _read_page(job: tuple[str, str, int]) -> tuple[str, float, list]:
     """One page under one configuration, in a worker process."""
     config, path, index = job
-    engines, combine, steps = CONFIGS[config]
+    engines, combine, steps, tables = CONFIGS[config]
     with open(path, "rb") as fh:
         media_type = sniff_media_type(fh.read(2048))
     with open_pages(Path(path), media_type, dpi=300) as pages:
@@ -68,9 +73,10 @@ def _read_page(job: tuple[str, str, int]) -> tuple[str, float, list]:
         return tidy_lines(text), time.perf_counter() - started, []
     from pipeline.text.ocr.base import build_engine
     from pipeline.text.prepare import prepare_for_ocr
+    from pipeline.text.strategy import ocr_page
 
     prepared, used_dpi = prepare_for_ocr(image, dpi, steps)
-    result = build_engine(engines, combine=combine).recognize(prepared, dpi=used_dpi)
+    result = ocr_page(prepared, used_dpi, engine=build_engine(engines, combine=combine), read_tables=tables)
     lines = [(line.text, line.confidence) for line in result.lines]
     return tidy_lines(result.text), time.perf_counter() - started, lines
 

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     ocr_dpi: int = 300
     ocr_timeout_s: float = 180.0
     ocr_workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1))
+    # Re-read ruled tables (signature lists) cell by cell after the page OCR.
+    ocr_read_tables: bool = True
     # Scanned letters are also kept as searchable PDFs; PDF/A-2b where pikepdf can.
     archive_pdfa: bool = True
     # A text layer counts as real text when it holds at least this many

@@ -69,7 +69,8 @@ def extract_letter_text(ctx: PipelineContext, letter_id: str, *, engine: OcrEngi
         media_type = letter.media_type
     try:
         pages = read_document(path, media_type, engine=engine, dpi=ctx.settings.ocr_dpi,
-                              min_chars=ctx.settings.min_text_layer_chars, steps=tuple(ctx.settings.ocr_prepare))
+                              min_chars=ctx.settings.min_text_layer_chars, steps=tuple(ctx.settings.ocr_prepare),
+                              read_tables=ctx.settings.ocr_read_tables)
     except LianmingError as exc:
         log.warning("letter %s: text extraction failed: %s", letter_id, exc)
         with ctx.db.session() as session:

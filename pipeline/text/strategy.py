@@ -14,10 +14,13 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from PIL import Image
+
 from pipeline.errors import OcrEngineError
 from pipeline.text.cjk import remove_cjk_spaces, tidy_lines
 from pipeline.text.archive import ArchivePage
-from pipeline.text.ocr.base import OcrEngine, OcrLine
+from pipeline.text.ocr.base import OcrEngine, OcrLine, OcrResult
+from pipeline.text.tables import find_tables, merge_table_lines, read_table
 from pipeline.text.pages import PageInput, open_pages
 from pipeline.text.prepare import DEFAULT_STEPS, prepare_for_ocr
 
@@ -65,8 +68,26 @@ def judge_text_layer(text: str | None, *, min_chars: int) -> tuple[bool, str]:
     return True, f"text layer holds {len(compact)} characters of real text"
 
 
+def ocr_page(image: Image.Image, dpi: int, *, engine: OcrEngine, read_tables: bool) -> OcrResult:
+    """Whole-page OCR, with ruled tables re-read cell by cell when asked."""
+    result = engine.recognize(image, dpi=dpi)
+    if not read_tables or not hasattr(engine, "recognize_line"):
+        return result
+    grids = find_tables(image, dpi)
+    if not grids:
+        return result
+    tables = [(grid, read_table(image, grid, dpi, engine.recognize_line)) for grid in grids]
+    lines = merge_table_lines(result.lines, tables)
+    chars = sum(len(line.text) for line in lines if line.confidence is not None)
+    confidence = (sum(line.confidence * len(line.text) for line in lines if line.confidence is not None) / chars
+                  if chars else result.confidence)
+    log.info("read %d ruled table(s) cell by cell", len(grids))
+    return OcrResult(text="\n".join(line.text for line in lines), confidence=confidence, lines=lines,
+                     engine=result.engine)
+
+
 def read_page(page: PageInput, *, engine: OcrEngine, dpi: int, min_chars: int,
-              steps: tuple[str, ...] = DEFAULT_STEPS) -> PageText:
+              steps: tuple[str, ...] = DEFAULT_STEPS, read_tables: bool = True) -> PageText:
     started = time.perf_counter()
     use_layer, reason = judge_text_layer(page.text_layer, min_chars=min_chars)
     if use_layer:
@@ -74,7 +95,7 @@ def read_page(page: PageInput, *, engine: OcrEngine, dpi: int, min_chars: int,
                         seconds=time.perf_counter() - started)
     image, image_dpi = page.render()
     prepared, used_dpi = prepare_for_ocr(image, image_dpi, steps)
-    result = engine.recognize(prepared, dpi=used_dpi)
+    result = ocr_page(prepared, used_dpi, engine=engine, read_tables=read_tables)
     log.info("page %d: OCR with %s (%s)", page.page_no, result.engine, reason)
     lines = [{"text": remove_cjk_spaces(line.text), "confidence": line.confidence, "bbox": line.bbox}
              for line in result.lines]
@@ -98,13 +119,14 @@ def _archive_page(image, image_dpi, prepared, used_dpi, lines: list[OcrLine], st
 
 
 def read_document(path: Path, media_type: str, *, engine: OcrEngine, dpi: int, min_chars: int,
-                  steps: tuple[str, ...] = DEFAULT_STEPS) -> list[PageText]:
+                  steps: tuple[str, ...] = DEFAULT_STEPS, read_tables: bool = True) -> list[PageText]:
     """All pages of one letter. An engine failure names the page it happened on."""
     out = []
     with open_pages(path, media_type, dpi=dpi) as pages:
         for page in pages:
             try:
-                out.append(read_page(page, engine=engine, dpi=dpi, min_chars=min_chars, steps=steps))
+                out.append(read_page(page, engine=engine, dpi=dpi, min_chars=min_chars, steps=steps,
+                                     read_tables=read_tables))
             except OcrEngineError as exc:
                 raise type(exc)(f"page {page.page_no}: {exc}") from exc
     return out

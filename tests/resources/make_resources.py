@@ -21,6 +21,7 @@ HERE = Path(__file__).parent
 LETTERS = HERE / "letters"
 TRUTH = HERE / "truth"
 BROKEN = HERE / "broken"
+PAGES = HERE / "pages"  # single page images for the preparation and layout tests
 SERIF = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"
 ZENHEI = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 
@@ -58,12 +59,50 @@ def scan_image(lines: list[str], *, width: int = 1700, dpi: int = 300) -> Image.
 
 def text_pdf(path: Path, lines: list[str], **kwargs) -> None:
     pdfmetrics.registerFont(TTFont("zenhei", ZENHEI, subfontIndex=0))
-    c = canvas.Canvas(str(path), pagesize=A4, **kwargs)
+    c = canvas.Canvas(str(path), pagesize=A4, invariant=1, **kwargs)  # invariant: same bytes every build
     c.setFont("zenhei", 13)
     for i, line in enumerate(lines):
         c.drawString(72, 760 - 22 * i, line)
     c.showPage()
     c.save()
+
+
+TABLE_ROWS = [
+    ["序号", "姓名", "身份证号", "联系电话"],
+    ["1", "王德明", "410102195803124417", "13812345678"],
+    ["2", "李秀英", "410102196111205025", "13905551234"],
+    ["3", "赵国强", "41010219700605301X", "15937120011"],
+]
+
+
+def table_page(rows: list[list[str]]) -> Image.Image:
+    """A ruled signature table, a red fingerprint pressed over the second name."""
+    font = ImageFont.truetype(SERIF, 40, index=2)
+    widths = [120, 220, 560, 360]
+    row_h = 80
+    img = Image.new("RGB", (sum(widths) + 200, row_h * len(rows) + 200), "white")
+    draw = ImageDraw.Draw(img)
+    x0, y0 = 100, 100
+    for r, row in enumerate(rows):
+        x = x0
+        for w, text in zip(widths, row):
+            draw.text((x + 14, y0 + r * row_h + 18), text, font=font, fill="black")
+            x += w
+    for r in range(len(rows) + 1):
+        draw.line((x0, y0 + r * row_h, x0 + sum(widths), y0 + r * row_h), fill="black", width=3)
+    x = x0
+    for w in [0, *widths]:
+        x += w
+        draw.line((x, y0, x, y0 + row_h * len(rows)), fill="black", width=3)
+    # The fingerprint: a translucent red oval with ridge-like rings over 李秀英.
+    mark = Image.new("RGBA", img.size, (0, 0, 0, 0))
+    mdraw = ImageDraw.Draw(mark)
+    cx, cy = x0 + 120 + 110, y0 + 2 * row_h + 40
+    for k in range(12, 0, -1):
+        mdraw.ellipse((cx - 5 * k, cy - 6 * k, cx + 5 * k, cy + 6 * k), outline=(205, 40, 40, 150), width=2)
+    img = Image.alpha_composite(img.convert("RGBA"), mark).convert("RGB")
+    img.info["dpi"] = (300, 300)
+    return img
 
 
 def png_bomb() -> bytes:
@@ -85,6 +124,9 @@ def main() -> None:
                           append_images=[second])
     (TRUTH / "scan_two_pages.txt").write_text("\n".join(SCAN_LINES + SCAN_PAGE_TWO) + "\n", encoding="utf-8")
     text_pdf(LETTERS / "text_layer.pdf", PDF_LINES)
+    PAGES.mkdir(exist_ok=True)
+    table_page(TABLE_ROWS).save(PAGES / "table_fingerprint.png", dpi=(300, 300))
+    (TRUTH / "table_fingerprint.txt").write_text("\n".join(" ".join(r) for r in TABLE_ROWS) + "\n", encoding="utf-8")
     (TRUTH / "text_layer.txt").write_text("\n".join(PDF_LINES) + "\n", encoding="utf-8")
 
     # Broken inputs, one per quarantine reason.

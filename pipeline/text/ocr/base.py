@@ -36,6 +36,10 @@ class OcrEngine(Protocol):
         """Recognise one page; raise ``OcrEngineError`` (or a subclass) on failure."""
         ...
 
+    def recognize_line(self, image: Image.Image, *, digits: bool = False) -> OcrLine:
+        """Recognise an image known to hold a single line (a table cell); ``digits``: only digits expected."""
+        ...
+
 
 ENGINE_NAMES = ("rapidocr", "tesseract")
 

@@ -14,7 +14,7 @@ import logging
 from PIL import Image
 
 from pipeline.errors import OcrEngineError
-from pipeline.text.ocr.base import OcrEngine, OcrResult
+from pipeline.text.ocr.base import OcrEngine, OcrLine, OcrResult
 
 log = logging.getLogger(__name__)
 
@@ -27,15 +27,21 @@ class FallbackEngine:
     def name(self) -> str:
         return ">".join(e.name for e in self.engines)
 
-    def recognize(self, image: Image.Image, *, dpi: int) -> OcrResult:
+    def _first(self, method: str, *args, **kwargs):
         errors = []
         for engine in self.engines:
             try:
-                return engine.recognize(image, dpi=dpi)
+                return getattr(engine, method)(*args, **kwargs)
             except OcrEngineError as exc:
                 log.warning("OCR engine %s failed (%s); falling back to the next engine", engine.name, exc)
                 errors.append(f"{engine.name}: {exc}")
         raise OcrEngineError("every OCR engine failed: " + "; ".join(errors))
+
+    def recognize(self, image: Image.Image, *, dpi: int) -> OcrResult:
+        return self._first("recognize", image, dpi=dpi)
+
+    def recognize_line(self, image: Image.Image, *, digits: bool = False) -> OcrLine:
+        return self._first("recognize_line", image, digits=digits)
 
 
 class BestOfEngine:
@@ -57,3 +63,6 @@ class BestOfEngine:
         if not results:
             raise OcrEngineError("every OCR engine failed: " + "; ".join(errors))
         return max(results, key=lambda r: (r.confidence or 0.0))
+
+    def recognize_line(self, image: Image.Image, *, digits: bool = False) -> OcrLine:
+        return FallbackEngine(self.engines).recognize_line(image, digits=digits)

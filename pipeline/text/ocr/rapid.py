@@ -77,6 +77,19 @@ class RapidOcrEngine:
         self.max_side_len = max_side_len
         self.threads = threads
 
+    def recognize_line(self, image: Image.Image, *, digits: bool = False) -> OcrLine:
+        """Recognition only, for an image known to hold one line (a table cell).
+
+        PP-OCR has no character whitelist; ``digits`` is accepted for the
+        interface and the caller filters the text."""
+        engine = _load(self.max_side_len, self.threads)
+        try:
+            result, _ = engine(np.asarray(image.convert("RGB")), use_det=False, use_cls=False, use_rec=True)
+        except Exception as exc:  # noqa: BLE001 - onnxruntime raises many types
+            raise OcrEngineError(f"RapidOCR failed on a line: {type(exc).__name__}: {exc}") from exc
+        text, score = (result[0][0], float(result[0][1])) if result else ("", 0.0)
+        return OcrLine(text=str(text).strip(), confidence=100 * score, bbox=None)
+
     def recognize(self, image: Image.Image, *, dpi: int) -> OcrResult:
         engine = _load(self.max_side_len, self.threads)
         array = np.asarray(image.convert("RGB"))

@@ -48,10 +48,21 @@ class TesseractEngine:
         self.timeout_s = timeout_s
 
     def recognize(self, image: Image.Image, *, dpi: int) -> OcrResult:
+        return self._run(image, f"--psm {self.psm} --dpi {dpi}")
+
+    def recognize_line(self, image: Image.Image, *, digits: bool = False) -> OcrLine:
+        """One line (a table cell): page segmentation mode 7; a digit whitelist for number cells."""
+        whitelist = " -c tessedit_char_whitelist=0123456789X" if digits else ""
+        result = self._run(image, "--psm 7" + whitelist)
+        if digits and not result.text.strip():
+            # A lone row number is too short for line mode: read it as one character.
+            result = self._run(image, "--psm 10" + whitelist)
+        return OcrLine(text=result.text.replace("\n", " "), confidence=result.confidence, bbox=None)
+
+    def _run(self, image: Image.Image, config: str) -> OcrResult:
         tesseract_version()
         _check_language(self.language)
         os.environ["OMP_THREAD_LIMIT"] = "1"
-        config = f"--psm {self.psm} --dpi {dpi}"
         try:
             data = pytesseract.image_to_data(image, lang=self.language, config=config,
                                              output_type=pytesseract.Output.DICT, timeout=self.timeout_s)
