@@ -46,13 +46,15 @@ class Settings(BaseSettings):
     ocr_combine: Literal["fallback", "best"] = "fallback"
     # Page preparation steps before OCR, in order (see pipeline/text/prepare.py).
     ocr_prepare: list[Literal["upscale", "deskew", "flatten", "denoise", "binarize", "remove_rules"]] = Field(
-        default_factory=lambda: ["upscale"])
+        default_factory=lambda: ["upscale", "deskew"])
     ocr_language: str = "chi_sim"
     ocr_dpi: int = 300
     ocr_timeout_s: float = 180.0
     ocr_workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1))
     # Re-read ruled tables (signature lists) cell by cell after the page OCR.
-    ocr_read_tables: bool = True
+    # Off by default: with RapidOCR's row assembly it measured no better
+    # (bench/ocr.py); it helps engines that read tables column-wise.
+    ocr_read_tables: bool = False
     # Scanned letters are also kept as searchable PDFs; PDF/A-2b where pikepdf can.
     archive_pdfa: bool = True
     # A text layer counts as real text when it holds at least this many
