@@ -154,3 +154,11 @@ def test_best_of_keeps_the_most_confident_page():
     page = Image.new("L", (10, 10), 255)
     result = BestOfEngine([Fixed("a", "甲", 60.0), Broken(), Fixed("b", "乙", 90.0)]).recognize(page, dpi=300)
     assert (result.engine, result.text) == ("b", "乙")
+
+
+def test_table_rows_serialise_to_json():
+    import json
+
+    page, dpi = prepare_for_ocr(Image.open(TABLE), 300)
+    result = ocr_page(page, dpi, engine=get_engine("rapidocr"), read_tables=True)
+    json.dumps([{"text": line.text, "bbox": line.bbox} for line in result.lines])

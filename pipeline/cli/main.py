@@ -139,6 +139,15 @@ def migrate(home: HomeOpt = None, db_url: DbOpt = None, config: ConfigOpt = None
     console.print(f"database at schema revision {_guard(go)}")
 
 
+def _register_model_commands() -> None:
+    from pipeline.cli.model_commands import register
+
+    register(app)
+
+
+_register_model_commands()
+
+
 def main() -> None:  # pragma: no cover - console entry for ``python -m``
     app()
 

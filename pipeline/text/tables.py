@@ -76,7 +76,8 @@ def find_tables(page: Image.Image, dpi: int) -> list[TableGrid]:
         cols = _rule_positions(vertical[y:y + h, x:x + w].sum(axis=0) / 255, 0.6)
         if len(rows) < MIN_ROWS + 1 or len(cols) < MIN_COLS + 1:
             continue
-        tables.append(TableGrid(tuple(y + r for r in rows), tuple(x + c for c in cols)))
+        # Plain ints: the edges end up in JSON (page lines), numpy ints do not serialise.
+        tables.append(TableGrid(tuple(int(y + r) for r in rows), tuple(int(x + c) for c in cols)))
     return sorted(tables, key=lambda t: t.row_edges[0])
 
 
