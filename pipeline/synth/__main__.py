@@ -1,22 +1,25 @@
-"""Command line: ``python -m pipeline.synth --out sample_letters``.
+"""Command line: ``python -m pipeline.synth [--profile hard] --out sample_letters``.
 
 Loads and validates the letter data, cross-checks the hand-authored case
 truth against the reference rules, builds every letter, verifies the text
 PDFs against the truth, and writes truth.jsonl, manifest.csv and README.md.
 Files this generator wrote earlier (``letter_*``) are replaced; nothing else
 in the output folder is touched.
+
+``--profile hard`` renders every letter as a hard scan (``hard.py``) and adds
+``numbers`` (ID-card and mobile numbers) and ``profile`` (the degradation) to
+each truth row; the default ``moderate`` profile writes the committed set.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from pipeline.errors import LianmingError
-from pipeline.synth import check, content, people, policycheck, truth
+from pipeline.synth import check, content, hard, people, policycheck, truth
 from pipeline.synth.build import build
 
 LETTERS_DIR = Path(__file__).resolve().parent / "letters"
@@ -31,17 +34,19 @@ def _truth_in_text(lt, text: str) -> list[str]:
     """The letter-level truth must be readable in the letter: representative, IDs, phones."""
     flat = "".join(text.split())
     errs = [f"{lt.file}: {v} is not in the text" for v in lt.representative.values() if v and v not in flat]
-    for m in re.finditer(r"(?<!\d)(\d{17}[\dX])(?!\d)", text):
+    for m in truth.ID_RE.finditer(text):
         if not people.valid_id(m.group(1)):
             errs.append(f"{lt.file}: invalid ID-card number {m.group(1)}")
-    for m in re.finditer(r"(?<![\d-])(1\d{10})(?!\d)", text):
+    for m in truth.PHONE_RE.finditer(text):
         if not people.valid_phone(m.group(1)):
             errs.append(f"{lt.file}: invalid mobile number {m.group(1)}")
     return errs
 
 
-def run(out: Path, letters_dir: Path, jobs: int, only: set[str] | None) -> int:
+def run(out: Path, letters_dir: Path, jobs: int, only: set[str] | None, profile: str = "moderate") -> int:
     cases, letters = content.load(letters_dir)
+    if profile == "hard":
+        letters = hard.harden(letters)
     errs = policycheck.check(cases, letters)
     if policycheck.reference_dir() is None:
         print("note: reference files not found; skipped the policy cross-check", file=sys.stderr)
@@ -76,10 +81,15 @@ def run(out: Path, letters_dir: Path, jobs: int, only: set[str] | None) -> int:
         return 0
     first = truth.first_dates(letters)
     records = [truth.record(lt, cases[lt.case_id], first[lt.case_id], built[lt.id]["pages"]) for lt in letters]
+    desc = {lt.file: built[lt.id]["desc"] for lt in letters}
+    dpi = {lt.file: built[lt.id]["dpi"] for lt in letters}
+    if profile == "hard":
+        for lt, rec in zip(letters, records):
+            desc[lt.file] = hard.profile(lt, desc[lt.file], dpi[lt.file])
+            rec.update(numbers=truth.numbers(rec["text"]), profile=desc[lt.file])
     truth.write_truth(out, records)
     truth.write_manifest(out, letters)
-    truth.write_readme(out, letters, records, {lt.file: built[lt.id]["desc"] for lt in letters},
-                       {lt.file: built[lt.id]["dpi"] for lt in letters})
+    truth.write_readme(out, letters, records, desc, dpi, hard.README_HEAD if profile == "hard" else None)
     size = sum(p.stat().st_size for p in out.iterdir() if p.is_file())
     print(f"{len(letters)} letters, {len(cases)} cases, {size / 1e6:.2f} MB in {out}")
     return 0
@@ -91,9 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--letters", type=Path, default=LETTERS_DIR, help="folder of letter YAML files")
     ap.add_argument("--jobs", type=int, default=2, help="letters built in parallel")
     ap.add_argument("--only", nargs="*", help="build only these letter ids or files (no truth written)")
+    ap.add_argument("--profile", choices=("moderate", "hard"), default="moderate",
+                    help="moderate: the committed sample set; hard: every letter as a hard scan (OCR benchmark)")
     a = ap.parse_args(argv)
     try:
-        return run(a.out, a.letters, a.jobs, set(a.only) if a.only else None)
+        return run(a.out, a.letters, a.jobs, set(a.only) if a.only else None, a.profile)
     except LianmingError as e:
         print(f"error: {e}", file=sys.stderr)
         return int(e.exit_code)

@@ -6,7 +6,11 @@
 - Scans (``--ocr``): plain Tesseract 5 ``chi_sim`` (psm 3) on every page;
   the character error rate is Levenshtein(ocr, truth) / len(truth) after NFKC
   and with all whitespace removed (which also drops Tesseract's spaces
-  between Chinese characters).
+  between Chinese characters). It also counts the ID-card and mobile numbers
+  of the truth (the row's ``numbers``, or ``truth.numbers`` of its text) that
+  appear exactly in the OCR output with whitespace removed. Letters are
+  grouped by the kind of file that starts a hard-set ``profile``
+  ("tiff-g4 (200 dpi): ...") or else by format.
 
     .venv/bin/python -m pipeline.synth.check sample_letters [--ocr] [--files letter_03.png ...]
 """
@@ -24,6 +28,7 @@ from pathlib import Path
 from PIL import Image
 
 from pipeline.evaluate.metrics import cer as _cer  # (reference, hypothesis)
+from pipeline.synth.truth import numbers as _numbers
 from pipeline.text.cjk import comparable
 
 
@@ -83,6 +88,22 @@ def bag_error(ocr: str, truth: str) -> float:
     return 1 - sum((t & o).values()) / max(1, sum(t.values()))
 
 
+def number_hits(ocr: str, rec: dict) -> dict[str, tuple[int, int]]:
+    """(exact, total) per kind of number: the digit string appears in the OCR text, whitespace removed."""
+    flat = squash(ocr)
+    nums = rec.get("numbers") or _numbers(rec["text"])
+    return {k: (sum(n in flat for n in v), len(v)) for k, v in nums.items()}
+
+
+def _group(rec: dict) -> str:
+    return rec["profile"].split(" ", 1)[0] if rec.get("profile") else rec["format"]
+
+
+def _rate(hits: list[tuple[int, int]]) -> str:
+    got, n = sum(h for h, _ in hits), sum(t for _, t in hits)
+    return f"{got}/{n} = {got / n:6.1%}" if n else "-"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m pipeline.synth.check", description=__doc__.split("\n")[0])
     ap.add_argument("folder", type=Path)
@@ -104,18 +125,18 @@ def main(argv: list[str] | None = None) -> int:
         scans = [r for r in recs if r["scanned"]]
         with ProcessPoolExecutor(max_workers=a.jobs) as ex:
             outs = list(ex.map(_ocr_file, [(str(a.folder / r["file"]), r["format"]) for r in scans]))
-        by_fmt: dict[str, list[float]] = {}
+        by_fmt: dict[str, list[tuple[float, dict]]] = {}
         for r, o in zip(scans, outs):
-            c = _cer(r["text"], o)
-            by_fmt.setdefault(r["format"], []).append(c)
-            print(f"{r['file']:<18} {r['format']:<9} pages={r['pages']}  CER={c:6.2%}  "
-                  f"order-free={bag_error(o, r['text']):6.2%}")
-        allc = [c for v in by_fmt.values() for c in v]
-        for f, v in sorted(by_fmt.items()):
-            print(f"  {f:<9} n={len(v):2d} median={statistics.median(v):6.2%} mean={statistics.mean(v):6.2%}")
-        if allc:
-            print(f"  all       n={len(allc):2d} median={statistics.median(allc):6.2%} "
-                  f"mean={statistics.mean(allc):6.2%}")
+            c, nh = _cer(r["text"], o), number_hits(o, r)
+            by_fmt.setdefault(_group(r), []).append((c, nh))
+            print(f"{r['file']:<18} {_group(r):<10} pages={r['pages']}  CER={c:6.2%}  "
+                  f"order-free={bag_error(o, r['text']):6.2%}  IDs {nh['ids'][0]}/{nh['ids'][1]}  "
+                  f"phones {nh['phones'][0]}/{nh['phones'][1]}")
+        groups = sorted(by_fmt.items()) + ([("all", [x for v in by_fmt.values() for x in v])] if by_fmt else [])
+        for f, v in groups:
+            cers = [c for c, _ in v]
+            print(f"  {f:<10} n={len(v):2d} median={statistics.median(cers):6.2%} mean={statistics.mean(cers):6.2%}"
+                  f"  exact IDs {_rate([nh['ids'] for _, nh in v])}, phones {_rate([nh['phones'] for _, nh in v])}")
     return 1 if problems else 0
 
 

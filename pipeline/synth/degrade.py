@@ -13,6 +13,12 @@ drawn from the letter's seeded generator within moderate bounds:
   uneven light (``illum``) and a warm cast;
 - ``mode``: "L" (grey scan) or "RGB"; bilevel output is made by the TIFF writer
   from ``threshold``.
+
+The hard profile (``hard.py``) adds keys the moderate letters never set, so
+their pages come out as before: ``copies`` (photocopy generations, with
+``stroke``, ``copy_blur``, ``streaks``, ``border``), ``mottle`` (paper
+unevenness), ``speckle``, and for photos ``warp`` (corner jitter), ``curl``
+and ``shadow`` (see ``scanfx.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from pipeline.synth import scanfx
 from pipeline.synth.marks import _smooth_noise
 
 
@@ -50,7 +57,8 @@ def _photo(a: np.ndarray, spec: dict, rng: np.random.Generator) -> np.ndarray:
     out_w = int(spec.get("photo_width", round(w * 1.1)))
     out_h = round(out_w * 4 / 3)
     margin = 0.045
-    j = lambda: rng.uniform(-0.01, 0.01)  # noqa: E731 - corner jitter as a fraction of the frame
+    k = float(spec.get("warp", 0.01))
+    j = lambda: rng.uniform(-k, k)  # noqa: E731 - corner jitter as a fraction of the frame
     ox, oy = out_w * margin, out_h * margin
     pw, ph = out_w * (1 - 2 * margin), out_w * (1 - 2 * margin) * h / w
     oy = (out_h - ph) / 2
@@ -58,6 +66,8 @@ def _photo(a: np.ndarray, spec: dict, rng: np.random.Generator) -> np.ndarray:
                       [ox + pw + j() * out_w, oy + ph + j() * out_h], [ox + j() * out_w, oy + ph + j() * out_h]])
     src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
     m = cv2.getPerspectiveTransform(src, dst)
+    if spec.get("curl"):  # -1 marks the area outside the sheet, as the perspective warp's border does
+        a = scanfx.curl(a, float(spec["curl"]), rng, fill=-1.0)
     desk = _hex(spec.get("desk", "#6b5a48"))
     bg = np.empty((out_h, out_w, 3), np.float32)
     bg[:] = desk
@@ -67,6 +77,8 @@ def _photo(a: np.ndarray, spec: dict, rng: np.random.Generator) -> np.ndarray:
     sheet = warped[..., :1] >= 0
     res = np.where(sheet, warped, bg)
     res *= _illumination(out_h, out_w, float(spec.get("illum", 0.22)), rng)
+    if spec.get("shadow"):
+        res *= scanfx.border_shadow(out_h, out_w, float(spec["shadow"]), rng)
     res *= np.array([1.0, 0.975, 0.93], np.float32)  # warm indoor light
     return res
 
@@ -75,9 +87,11 @@ def degrade(img: Image.Image, spec: dict, rng: np.random.Generator, default_whit
             page: int = 0) -> Image.Image:
     a = np.asarray(img.convert("RGB"), np.float32)
     h, w = a.shape[:2]
+    if spec.get("copies"):  # the letter received is a photocopy (of a photocopy)
+        a = scanfx.photocopy(a, spec, rng)
     tone = _hex(spec.get("tone", "#ffffff"))
     if spec.get("tone"):
-        mottle = 1 + 0.012 * _smooth_noise(rng, h, w, 12)[..., None]
+        mottle = 1 + float(spec.get("mottle", 0.012)) * _smooth_noise(rng, h, w, 12)[..., None]
         a = a * (tone / 255) * mottle
     if spec.get("photo"):
         a = _photo(a, spec, rng)
@@ -99,6 +113,8 @@ def degrade(img: Image.Image, spec: dict, rng: np.random.Generator, default_whit
     noise = float(spec.get("noise", 3.0))
     if noise > 0:
         a = a + rng.normal(0, noise, a.shape).astype(np.float32)
+    if spec.get("speckle"):
+        a = scanfx.speckle(a, float(spec["speckle"]), rng)
     if spec.get("white_clip", default_white_clip):
         lo, hi = float(spec.get("black_point", 0)), float(spec.get("white_point", 228))
         a = (a - lo) * (255 / (hi - lo))

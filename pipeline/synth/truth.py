@@ -10,11 +10,30 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
 from pipeline.synth.content import Case, Letter
+
+# An 18-character ID-card number (GB 11643) and an 11-digit mobile number, each
+# standing alone: not part of a longer digit run (a phone inside an ID, a bank
+# account), and a mobile not after a hyphen (the tail of a landline "0571-...").
+ID_RE = re.compile(r"(?<!\d)(\d{17}[\dX])(?!\d)")
+PHONE_RE = re.compile(r"(?<![\d-])(1\d{10})(?!\d)")
+
+
+def numbers(text: str) -> dict[str, list[str]]:
+    """The ID-card and mobile numbers of a truth text, each once, in reading order.
+
+    >>> numbers("赵德明 332521195803120017 13905761234\\n联系人：赵德明 13905761234")
+    {'ids': ['332521195803120017'], 'phones': ['13905761234']}
+    """
+    def once(found):
+        return list(dict.fromkeys(found))
+    return {"ids": once(ID_RE.findall(text)), "phones": once(PHONE_RE.findall(text))}
+
 
 ACK_DAYS = {"urgent": 1, "high": 3, "medium": 15, "low": 15}
 RESULT_DAYS = {"urgent": 15, "high": 30, "medium": 60, "low": 60}
@@ -147,7 +166,9 @@ apart.
 
 
 def write_readme(out: Path, letters: list[Letter], records: list[dict], desc: dict[str, str],
-                 dpi: dict[str, str]) -> None:
+                 dpi: dict[str, str], head: str | None = None) -> None:
+    """README.md: ``head`` (default: the moderate set's; @N_LETTERS@ and @N_CASES@
+    filled in), then one table row per letter."""
     by_file = {r["file"]: r for r in records}
     rows = []
     for lt in sorted(letters, key=lambda x: x.file):
@@ -158,5 +179,5 @@ def write_readme(out: Path, letters: list[Letter], records: list[dict], desc: di
     cases = {lt.case_id for lt in letters}
     tail = (f"\n{len(letters)} letters in {len(cases)} cases; formats: "
             + ", ".join(f"{k} {fmt[k]}" for k in _FORMAT_NAMES if fmt[k]) + ".\n")
-    head = _README_HEAD.replace("@N_LETTERS@", str(len(letters))).replace("@N_CASES@", str(len(cases)))
+    head = (head or _README_HEAD).replace("@N_LETTERS@", str(len(letters))).replace("@N_CASES@", str(len(cases)))
     (out / "README.md").write_text(head + "\n".join(rows) + "\n" + tail, encoding="utf-8")
