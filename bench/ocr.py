@@ -54,6 +54,8 @@ CONFIGS: dict[str, tuple[list[str], str, list[str], bool]] = {
     "rapidocr+denoise": (["rapidocr"], "fallback", ["upscale", "denoise"], True),
     "rapidocr+binarize": (["rapidocr"], "fallback", ["upscale", "binarize"], True),
     "best-of": (["rapidocr", "tesseract"], "best", ["upscale"], True),
+    # RapidOCR first, Tesseract as fallback and as second reader of number cells.
+    "rapidocr>tesseract+deskew+tables": (["rapidocr", "tesseract"], "fallback", ["upscale", "deskew"], True),
 }
 
 

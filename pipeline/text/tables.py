@@ -17,8 +17,15 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from pipeline.text.numbers import valid_id_number, valid_mobile
 from pipeline.text.ocr.base import OcrLine
 from pipeline.text.prepare import rule_mask
+
+def ImageFilter_min(image: Image.Image) -> Image.Image:  # noqa: N802 - reads like the PIL filter it wraps
+    from PIL import ImageFilter
+
+    return image.filter(ImageFilter.MinFilter(3))
+
 
 MIN_ROWS = 2  # a header and one row of names
 MIN_COLS = 2
@@ -81,10 +88,11 @@ def find_tables(page: Image.Image, dpi: int) -> list[TableGrid]:
     return sorted(tables, key=lambda t: t.row_edges[0])
 
 
-def cell_image(page: Image.Image, cell: tuple[int, int, int, int], dpi: int) -> Image.Image | None:
+def cell_image(page: Image.Image, cell: tuple[int, int, int, int], dpi: int, *,
+               inset: int | None = None, trim: bool = True, thicken: bool = False) -> Image.Image | None:
     """The inside of a cell, rules cut away; None when the cell holds no ink."""
     x0, y0, x1, y1 = cell
-    inset = max(3, dpi // 60)  # rules are a few pixels thick and may wobble with skew
+    inset = max(3, dpi // 60) if inset is None else inset  # rules are a few pixels thick and wobble with skew
     box = (x0 + inset, y0 + inset, x1 - inset, y1 - inset)
     if box[2] - box[0] < 4 or box[3] - box[1] < 4:
         return None
@@ -96,7 +104,11 @@ def cell_image(page: Image.Image, cell: tuple[int, int, int, int], dpi: int) -> 
     # Trim to the ink: a recogniser shown a wide, mostly blank cell invents
     # characters in the blank part.
     ys, xs = np.nonzero(ink)
-    crop = crop.crop((int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1))
+    if trim:
+        crop = crop.crop((int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1))
+    if thicken:
+        # Broken strokes (a "3" copied to fragments) joined by growing the ink.
+        crop = ImageFilter_min(crop)
     pad = max(4, dpi // 30)
     framed = Image.new("L", (crop.width + 2 * pad, crop.height + 2 * pad), 255)
     framed.paste(crop, (pad, pad))
@@ -104,7 +116,8 @@ def cell_image(page: Image.Image, cell: tuple[int, int, int, int], dpi: int) -> 
 
 
 # Header words of columns that hold only digits (row numbers, ID cards, phones).
-NUMBER_HEADERS = re.compile(r"序号|编号|身份证|证件号|电话|手机|联系方式")
+# Matched loosely: a blurred header still shows one of its words (身份延号 for 身份证号).
+NUMBER_HEADERS = re.compile(r"序|编号|身份|证号|证件|电话|手机|联系方式")
 # What engines misread digits as, in number cells only.
 _DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "〇": "0", "D": "0", "l": "1", "I": "1", "|": "1",
                                    "工": "1", "丨": "1", "Z": "2", "S": "5", "B": "8", "g": "9", "x": "X"})
@@ -116,27 +129,68 @@ def digits_only(text: str) -> str:
     return "".join(ch for ch in mapped if ch.isdigit() or ch == "X")
 
 
-def read_table(page: Image.Image, grid: TableGrid, dpi: int, recognize_line) -> list[OcrLine]:
+def _column_kind(header: str) -> str | None:
+    if not NUMBER_HEADERS.search(header):
+        return None
+    if re.search(r"身份|证号|证件", header):
+        return "id"
+    if re.search(r"电话|手机|联系方式", header):
+        return "mobile"
+    return "number"
+
+
+_VALID = {"id": valid_id_number, "mobile": valid_mobile}
+
+
+def read_number_cell(page: Image.Image, cell, dpi: int, kind: str, recognizers) -> OcrLine | None:
+    """Read a number cell, trying other crops and engines until a reading validates.
+
+    An ID number that passes its checksum, or an 11-digit mobile, is taken at
+    once; otherwise the first reading is kept (and its confidence tells
+    review that it is doubtful).
+    """
+    valid = _VALID.get(kind)
+    crops = [dict(), dict(trim=False), dict(thicken=True), dict(inset=max(1, dpi // 150), trim=False)]
+    first = None
+    for options in crops:
+        image = cell_image(page, cell, dpi, **options)
+        if image is None:
+            return first
+        for recognize in recognizers:
+            line = recognize(image, digits=True)
+            line = OcrLine(text=digits_only(line.text), confidence=line.confidence, bbox=line.bbox)
+            if first is None:
+                first = line
+            if valid is None or valid(line.text):
+                return line
+    return first
+
+
+def read_table(page: Image.Image, grid: TableGrid, dpi: int, recognize_line, *, alternates=()) -> list[OcrLine]:
     """One OcrLine per table row: the cells' texts in order, joined by a space.
 
     The header row decides which columns hold numbers; their cells are read
-    as digits, so an ID number or phone comes out whole or visibly short,
-    never with a character in it.
+    as digits (``alternates``: other engines' line readers, tried when a
+    reading fails its check), so an ID number or phone comes out whole or
+    visibly doubtful, never with a character in it.
     """
     lines = []
-    number_columns: set[int] = set()
+    number_columns: dict[int, str] = {}
     for row_index, row in enumerate(grid.cells()):
         texts, confs = [], []
         for col, cell in enumerate(row):
-            image = cell_image(page, cell, dpi)
-            if image is None:
-                continue
-            line = recognize_line(image, digits=col in number_columns)
+            if col in number_columns:
+                line = read_number_cell(page, cell, dpi, number_columns[col], [recognize_line, *alternates])
+                if line is None:
+                    continue
+            else:
+                image = cell_image(page, cell, dpi)
+                if image is None:
+                    continue
+                line = recognize_line(image, digits=False)
             text = line.text.strip()
-            if row_index == 0 and NUMBER_HEADERS.search(text):
-                number_columns.add(col)
-            elif col in number_columns:
-                text = digits_only(text)
+            if row_index == 0 and (kind := _column_kind(text)):
+                number_columns[col] = kind
             if text:
                 texts.append(text)
                 confs.append((line.confidence if line.confidence is not None else 0.0, len(line.text)))
