@@ -13,6 +13,8 @@ import hashlib
 import re
 from datetime import date, timedelta
 
+from pipeline.text.numbers import id_check_character, valid_id_number
+
 # Address codes of the fictional 明州市 (prefix 3325) and of a few home
 # regions of migrant workers. Codes are used only for their shape.
 REGION_CODES = {
@@ -24,9 +26,6 @@ REGION_CODES = {
     "明州市": "332501",
 }
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
-_ID_RE = re.compile(r"^\d{17}[\dX]$")
 _PHONE_RE = re.compile(r"^1[3589]\d{9}$")
 _PHONE_PREFIXES = ("133", "135", "136", "137", "138", "139", "150", "151", "152", "153",
                    "157", "158", "159", "180", "181", "186", "187", "188", "189", "191", "193", "199")
@@ -54,19 +53,9 @@ def pick(seq, *key):
     return seq[_h(*key) % len(seq)]
 
 
-def id_check_char(first17: str) -> str:
-    return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS)) % 11]
-
-
-def valid_id(number: str) -> bool:
-    """True when ``number`` is an 18-character ID with a valid birth date and check character."""
-    if not _ID_RE.match(number):
-        return False
-    try:
-        date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError:
-        return False
-    return id_check_char(number[:17]) == number[17]
+# The checks live with the pipeline that relies on them; the generator uses the same ones.
+id_check_char = id_check_character
+valid_id = valid_id_number
 
 
 def valid_phone(number: str) -> bool:
