@@ -60,6 +60,19 @@ def _rule_positions(profile: np.ndarray, min_fill: float) -> list[int]:
     return positions
 
 
+def _runs_past_table(vertical: np.ndarray, x: int, top: int, bottom: int, margin: int) -> bool:
+    """A photocopier streak, not a column rule: it goes on above or below the table.
+
+    A real rule stops at the table's top and bottom rules; a streak runs on
+    across the page and would split a column in two.
+    """
+    span = max(4 * margin, (bottom - top) // 8)
+    band = vertical[:, max(0, x - margin): x + margin + 1].max(axis=1) > 0
+    above = band[max(0, top - margin - span): max(0, top - margin)]
+    below = band[bottom + margin: bottom + margin + span]
+    return bool((above.size and above.mean() > 0.5) or (below.size and below.mean() > 0.5))
+
+
 def find_tables(page: Image.Image, dpi: int) -> list[TableGrid]:
     """Grids of ruled tables on a greyscale page, top to bottom."""
     grey = np.asarray(page.convert("L"))
@@ -80,8 +93,12 @@ def find_tables(page: Image.Image, dpi: int) -> list[TableGrid]:
         if w < 2 * length or h < length // 2:
             continue  # a lone underline or a stroke, not a grid
         rows = _rule_positions(horizontal[y:y + h, x:x + w].sum(axis=1) / 255, 0.6)
-        cols = _rule_positions(vertical[y:y + h, x:x + w].sum(axis=0) / 255, 0.6)
-        if len(rows) < MIN_ROWS + 1 or len(cols) < MIN_COLS + 1:
+        if len(rows) < MIN_ROWS + 1:
+            continue
+        top, bottom = y + rows[0], y + rows[-1]
+        cols = _rule_positions(vertical[top:bottom, x:x + w].sum(axis=0) / 255, 0.6)
+        cols = [c for c in cols if not _runs_past_table(vertical, x + c, top, bottom, drift)]
+        if len(cols) < MIN_COLS + 1:
             continue
         # Plain ints: the edges end up in JSON (page lines), numpy ints do not serialise.
         tables.append(TableGrid(tuple(int(y + r) for r in rows), tuple(int(x + c) for c in cols)))
