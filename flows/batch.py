@@ -42,8 +42,8 @@ def read_letter_task(ctx: PipelineContext, letter_id: str) -> dict:
 # Writing outputs is the one step that touches a possibly remote or flaky
 # filesystem (a network share for the office); retry it, nothing else.
 @task(name="export", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def export_task(ctx: PipelineContext, report, out_dir: str, text_results: list[dict]) -> dict:
-    return runs.export(ctx, report, Path(out_dir), text_results=text_results)
+def export_task(ctx: PipelineContext, report, out_dir: str) -> dict:
+    return runs.export(ctx, report, Path(out_dir))
 
 
 @flow(name="lianming-batch", task_runner=ThreadPoolTaskRunner(max_workers=2), log_prints=True)
@@ -58,7 +58,7 @@ def batch_flow(inputs: list[str], out_dir: str, home: str | None = None, db_url:
         progress.emit("text.start", total=len(pending))
         futures = [read_letter_task.submit(ctx, letter_id) for letter_id in pending]
         text_results = [f.result() for f in futures]
-        counts = export_task(ctx, report, out_dir, text_results)
+        counts = export_task(ctx, report, out_dir)
         return runs.summarise(ctx, report, text_results, counts)
     finally:
         ctx.close()

@@ -50,7 +50,7 @@ def letters_needing_text(ctx: PipelineContext, letter_ids: list[str]) -> list[st
         return records.letters_in_stage(session, stage="registered", letter_ids=letter_ids)
 
 
-def export(ctx: PipelineContext, report: IntakeReport, out_dir: Path, *, text_results: list[dict]) -> dict:
+def export(ctx: PipelineContext, report: IntakeReport, out_dir: Path) -> dict:
     letter_sources: dict[str, str] = {}
     for o in report.outcomes:
         if o.letter_id:

@@ -20,6 +20,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipeline.errors import ConfigError
 
+# Page preparation before OCR, measured best with the default engine (docs/ocr.md).
+DEFAULT_PREPARE_STEPS = ("upscale", "deskew")
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LIANMING_", extra="forbid")
@@ -46,7 +49,7 @@ class Settings(BaseSettings):
     ocr_combine: Literal["fallback", "best"] = "fallback"
     # Page preparation steps before OCR, in order (see pipeline/text/prepare.py).
     ocr_prepare: list[Literal["upscale", "deskew", "flatten", "denoise", "binarize", "remove_rules"]] = Field(
-        default_factory=lambda: ["upscale", "deskew"])
+        default_factory=lambda: list(DEFAULT_PREPARE_STEPS))
     ocr_language: str = "chi_sim"
     ocr_dpi: int = 300
     ocr_timeout_s: float = 180.0

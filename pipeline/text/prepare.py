@@ -14,6 +14,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
+from pipeline.settings import DEFAULT_PREPARE_STEPS
+
 TARGET_DPI = 300
 
 Step = Callable[[Image.Image, int], tuple[Image.Image, int]]
@@ -132,7 +134,7 @@ STEPS: dict[str, Step] = {
     "binarize": binarize,
     "remove_rules": remove_rules,
 }
-DEFAULT_STEPS = ("upscale",)
+DEFAULT_STEPS = DEFAULT_PREPARE_STEPS
 
 
 def prepare_for_ocr(image: Image.Image, dpi: int, steps: tuple[str, ...] | list[str] = DEFAULT_STEPS) -> tuple[Image.Image, int]:

@@ -15,17 +15,11 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from pipeline.text.numbers import valid_id_number, valid_mobile
 from pipeline.text.ocr.base import OcrLine
 from pipeline.text.prepare import rule_mask
-
-def ImageFilter_min(image: Image.Image) -> Image.Image:  # noqa: N802 - reads like the PIL filter it wraps
-    from PIL import ImageFilter
-
-    return image.filter(ImageFilter.MinFilter(3))
-
 
 MIN_ROWS = 2  # a header and one row of names
 MIN_COLS = 2
@@ -125,7 +119,7 @@ def cell_image(page: Image.Image, cell: tuple[int, int, int, int], dpi: int, *,
         crop = crop.crop((int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1))
     if thicken:
         # Broken strokes (a "3" copied to fragments) joined by growing the ink.
-        crop = ImageFilter_min(crop)
+        crop = crop.filter(ImageFilter.MinFilter(3))
     pad = max(4, dpi // 30)
     framed = Image.new("L", (crop.width + 2 * pad, crop.height + 2 * pad), 255)
     framed.paste(crop, (pad, pad))
