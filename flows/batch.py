@@ -1,7 +1,8 @@
-"""The batch flow: intake -> text -> (later stages) -> outputs.
+"""The batch flow: intake -> text -> understanding -> grouping -> risk & routing -> outputs.
 
 Tasks are sized to real work: one intake over the inbox, one task per letter
-for text (OCR of its pages), one export. Letters are read in parallel on a
+for text (OCR of its pages), one per letter for understanding (classify and
+parse), one for grouping the batch into cases (in received order), one export. Letters are read in parallel on a
 thread pool (Tesseract runs as a child process, so threads are enough); no
 task caching, because idempotency lives in the database: a rerun finds every
 letter already registered and read, and does nothing but export.
@@ -20,6 +21,7 @@ from pipeline import progress, runs
 from pipeline.context import PipelineContext
 from pipeline.settings import load_settings
 from pipeline.text.stage import extract_letter_text
+from pipeline.understand.stage import understand_letter
 
 
 @task(name="intake", cache_policy=NO_CACHE)
@@ -37,6 +39,25 @@ def read_letter_task(ctx: PipelineContext, letter_id: str) -> dict:
     result = extract_letter_text(ctx, letter_id)
     progress.emit("text.letter", **result)
     return result
+
+
+@task(name="understand-letter", cache_policy=NO_CACHE, task_run_name="understand-letter-{letter_id}")
+def understand_letter_task(ctx: PipelineContext, letter_id: str) -> dict:
+    return understand_letter(ctx, letter_id)
+
+
+# One task for the batch: letters join cases in the order they were received,
+# and each decision depends on the ones before it.
+@task(name="group-cases", cache_policy=NO_CACHE)
+def group_task(ctx: PipelineContext, letter_ids: list[str]) -> list:
+    decisions = runs.group_into_cases(ctx, letter_ids)
+    get_run_logger().info("grouping: %d letters, %d new cases", len(decisions), sum(1 for d in decisions if d.opened))
+    return decisions
+
+
+@task(name="assess-cases", cache_policy=NO_CACHE)
+def assess_task(ctx: PipelineContext, decisions: list) -> list:
+    return runs.assess_touched_cases(ctx, decisions)
 
 
 # Writing outputs is the one step that touches a possibly remote or flaky
@@ -58,8 +79,12 @@ def batch_flow(inputs: list[str], out_dir: str, home: str | None = None, db_url:
         progress.emit("text.start", total=len(pending))
         futures = [read_letter_task.submit(ctx, letter_id) for letter_id in pending]
         text_results = [f.result() for f in futures]
+        to_understand = runs.letters_needing_understanding(ctx, report.letter_ids)
+        understood = [f.result() for f in [understand_letter_task.submit(ctx, lid) for lid in to_understand]]
+        decisions = group_task(ctx, report.letter_ids)
+        assess_task(ctx, decisions)
         counts = export_task(ctx, report, out_dir)
-        return runs.summarise(ctx, report, text_results, counts)
+        return runs.summarise(ctx, report, text_results, counts, understood, decisions)
     finally:
         ctx.close()
 

@@ -19,6 +19,8 @@ class ExitCode(IntEnum):
     ocr_engine = 6
     missing_dependency = 7
     evaluation = 8
+    case_rule = 9
+    closure_problems = 10
     internal = 15
 
 
@@ -88,3 +90,15 @@ class EvaluationError(LianmingError):
     """Evaluation inputs are missing or inconsistent."""
 
     exit_code = ExitCode.evaluation
+
+
+class UsageError(LianmingError):
+    """A command was given an argument it cannot use."""
+
+    exit_code = ExitCode.bad_args
+
+
+class CaseRuleError(LianmingError):
+    """A case step that the case's state or the policy does not allow (the message says which)."""
+
+    exit_code = ExitCode.case_rule

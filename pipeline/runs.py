@@ -21,9 +21,9 @@ from pipeline.store.models import Letter
 STAGES: dict[str, str | None] = {
     "intake": "pipeline.intake",
     "text": "pipeline.text",
-    "understanding": None,  # signatories, place, intent, category
-    "grouping": None,  # cases
-    "risk_and_routing": None,  # risk level, units, deadlines
+    "understanding": "pipeline.understand",  # signatories, place, intent, category
+    "grouping": "pipeline.cases.grouping",  # cases
+    "risk_and_routing": "pipeline.cases",  # risk level, units, deadlines
 }
 
 
@@ -38,6 +38,11 @@ def begin_run(ctx: PipelineContext, *, kind: str, prefect_flow_run_id: str | Non
     return ctx.run_id
 
 
+def finish_run(ctx: PipelineContext, *, summary: dict, status: str = "completed") -> None:
+    with ctx.db.session() as session:
+        records.finish_flow_run(session, run_id=ctx.run_id, status=status, summary=summary)
+
+
 def run_intake(ctx: PipelineContext, inputs: list[Path], *, station: str | None) -> IntakeReport:
     from pipeline import progress
 
@@ -48,6 +53,21 @@ def run_intake(ctx: PipelineContext, inputs: list[Path], *, station: str | None)
 def letters_needing_text(ctx: PipelineContext, letter_ids: list[str]) -> list[str]:
     with ctx.db.session() as session:
         return records.letters_in_stage(session, stage="registered", letter_ids=letter_ids)
+
+
+def letters_needing_understanding(ctx: PipelineContext, letter_ids: list[str]) -> list[str]:
+    from pipeline.text.stage import STAGE_DONE
+
+    with ctx.db.session() as session:
+        return records.letters_in_stage(session, stage=STAGE_DONE, letter_ids=letter_ids)
+
+
+def group_into_cases(ctx: PipelineContext, letter_ids: list[str]) -> list:
+    """Put this run's understood letters into cases, oldest first; already grouped ones are left alone."""
+    from pipeline.cases.grouping import group_letters
+
+    with ctx.db.session() as session:
+        return group_letters(session, letter_ids=letter_ids, now=datetime.now(UTC))
 
 
 def export(ctx: PipelineContext, report: IntakeReport, out_dir: Path) -> dict:
@@ -71,7 +91,18 @@ def export(ctx: PipelineContext, report: IntakeReport, out_dir: Path) -> dict:
     return counts
 
 
-def summarise(ctx: PipelineContext, report: IntakeReport, text_results: list[dict], counts: dict) -> dict:
+def assess_touched_cases(ctx: PipelineContext, decisions: list) -> list:
+    """Risk, routing and deadlines for the cases this run's letters opened or joined."""
+    from pipeline.cases.handling import assess_cases
+
+    case_ids = sorted({d.case_id for d in decisions})
+    with ctx.db.session() as session:
+        return assess_cases(session, case_ids=case_ids, policy=ctx.policy, zone=ZoneInfo(ctx.settings.timezone),
+                            today=None, actor=ctx.actor, run_id=ctx.run_id)
+
+
+def summarise(ctx: PipelineContext, report: IntakeReport, text_results: list[dict], counts: dict,
+              understood: list[dict] | None = None, grouping: list | None = None) -> dict:
     with ctx.db.session() as session:
         stuck = [
             {"letter_id": lt.id, "source_file": lt.source_file, "error": lt.stage_error}
@@ -90,6 +121,10 @@ def summarise(ctx: PipelineContext, report: IntakeReport, text_results: list[dic
         "problems": report.problems,
         "text_read": sum(1 for r in text_results if r.get("ok")),
         "text_failed": stuck,
+        "understood": sum(1 for r in understood or [] if r.get("ok")),
+        "needs_review": sum(1 for r in understood or [] if r.get("needs_review")),
+        "cases_opened": sum(1 for d in grouping or [] if d.opened),
+        "letters_joined_cases": sum(1 for d in grouping or [] if not d.opened),
         "outputs": counts,
         "stages": {name: bool(module) for name, module in STAGES.items()},
     }

@@ -24,6 +24,9 @@ from pipeline.errors import ConfigError
 DEFAULT_PREPARE_STEPS = ("upscale", "deskew")
 
 
+_PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LIANMING_", extra="forbid")
 
@@ -63,6 +66,33 @@ class Settings(BaseSettings):
     # A text layer counts as real text when it holds at least this many
     # non-space characters per page and most of them are printable CJK/ASCII.
     min_text_layer_chars: int = 20
+
+    # Understanding. The issue classifier's model folder; default: the model
+    # promoted under the home (models/CURRENT), else the city model shipped in
+    # the project's models/city (see pipeline/classify/registry.py).
+    model_dir: Path | None = Field(default=None, description="Issue classifier model folder (written by `lianming train`).")
+
+    # Training data for retraining: the city's corpus (a JSONL file or a folder
+    # of them) and a fixed evaluation set a new model must not do worse on.
+    training_data: Path = Field(default_factory=lambda: _PROJECT_ROOT / "training" / "city")
+    evaluation_data: Path = Field(default_factory=lambda: _PROJECT_ROOT / "training" / "eval")
+
+    # Scheduled runs (`lianming serve-flows`): where scanning stations drop
+    # files, where lists and checks are written, and when (cron, office zone).
+    inbox_dir: Path | None = Field(default=None, description="Watched inbox; default <home>/inbox.")
+    outputs_dir: Path | None = Field(default=None, description="Scheduled outputs; default <home>/outputs.")
+    schedule_intake: str = "*/5 * * * *"  # every five minutes
+    schedule_assignment_lists: str = "30 22 * * *"  # nightly
+    schedule_closure_check: str = "0 8 * * *"  # daily at 08:00
+    schedule_retraining: str = "0 3 * * 0"  # Sundays 03:00
+
+    @property
+    def inbox(self) -> Path:
+        return self.inbox_dir or self.home / "inbox"
+
+    @property
+    def outputs(self) -> Path:
+        return self.outputs_dir or self.home / "outputs"
 
     @property
     def database_url(self) -> str:

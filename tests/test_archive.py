@@ -211,13 +211,13 @@ def test_write_is_atomic_and_a_failure_keeps_the_old_file(tmp_path, scan, scan_l
 
 
 def test_missing_font_names_the_debian_package(tmp_path, monkeypatch, scan):
-    archive._text_font.cache_clear()
+    archive.cjk_text_font.cache_clear()
     monkeypatch.setattr(archive, "TEXT_FONT_PATH", tmp_path / "no-such-font.ttc")
     try:
         with pytest.raises(MissingDependencyError, match="fonts-wqy-zenhei"):
             build_searchable_pdf([ArchivePage(scan, DPI, [])], tmp_path / "x.pdf")
     finally:
-        archive._text_font.cache_clear()
+        archive.cjk_text_font.cache_clear()
 
 
 def test_pdfa_keeps_the_text_layer_and_validates(archived, scan_lines, tmp_path):

@@ -47,6 +47,32 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def corpus_files(path: Path) -> list[Path]:
+    """The JSONL files a corpus path names: the file itself, or a folder's ``*.jsonl`` in name order.
+
+    A city keeps its training letters one file per category (easier to review
+    and to extend); training takes the folder as one corpus.
+    """
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(path.glob("*.jsonl"))
+        if not files:
+            raise InputFileError(f"{path}: folder holds no .jsonl files", reason_code="empty")
+        return files
+    return [path]
+
+
+def path_sha256(path: Path) -> str:
+    """SHA-256 of a corpus file, or of a folder's files (names and contents) in order."""
+    files = corpus_files(path)
+    if len(files) == 1 and files[0] == Path(path):
+        return file_sha256(files[0])
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(f"{file.name}\0{file_sha256(file)}\n".encode())
+    return digest.hexdigest()
+
+
 def corpus_sha256(texts: Sequence[str], labels: Sequence[str]) -> str:
     """A hash of the (text, label) pairs in order, whatever file they came from.
 
@@ -98,7 +124,7 @@ def record_text(record: dict, text_field: str, *, where: str) -> str:
 
 def read_corpus(path: Path, *, text_field: str = "text", label_field: str | None = "label",
                 id_field: str = "id") -> Corpus:
-    """Read a JSONL corpus; ``label_field=None`` reads it unlabelled.
+    """Read a JSONL corpus (a file, or a folder of them); ``label_field=None`` reads it unlabelled.
 
     A record without an id gets its line number, so every output line can
     still be traced back to its input line.
@@ -107,19 +133,25 @@ def read_corpus(path: Path, *, text_field: str = "text", label_field: str | None
     ids: list[str] = []
     texts: list[str] = []
     labels: list[str] = []
-    for number, record in iter_jsonl(path):
-        where = f"{path}:{number}"
-        texts.append(record_text(record, text_field, where=where))
-        ids.append(str(record.get(id_field, number)))
-        if label_field is not None:
-            label = record.get(label_field)
-            if not isinstance(label, str | int) or isinstance(label, bool) or str(label).strip() == "":
-                raise InputFileError(f"{where}: field '{label_field}' is missing or empty", reason_code="corrupt")
-            labels.append(str(label).strip())
+    files = corpus_files(path)
+    for file in files:
+        for number, record in iter_jsonl(file):
+            where = f"{file}:{number}"
+            texts.append(record_text(record, text_field, where=where))
+            ids.append(str(record.get(id_field, number if len(files) == 1 else f"{file.stem}:{number}")))
+            if label_field is not None:
+                labels.append(_label_of(record, label_field, where=where))
     if not texts:
         raise InputFileError(f"{path}: holds no records", reason_code="empty")
     return Corpus(path=path, ids=ids, texts=texts, labels=labels if label_field is not None else None,
-                  file_sha256=file_sha256(path))
+                  file_sha256=path_sha256(path))
+
+
+def _label_of(record: dict, label_field: str, *, where: str) -> str:
+    label = record.get(label_field)
+    if not isinstance(label, str | int) or isinstance(label, bool) or str(label).strip() == "":
+        raise InputFileError(f"{where}: field '{label_field}' is missing or empty", reason_code="corrupt")
+    return str(label).strip()
 
 
 def check_labels_in_taxonomy(labels: Sequence[str], category_codes: Sequence[str], *, source: str = "") -> None:

@@ -37,7 +37,7 @@ from pipeline.classify.card import (
     render_markdown,
 )
 from pipeline.classify.classifier import IssueClassifier
-from pipeline.classify.dataset import file_sha256
+from pipeline.classify.dataset import file_sha256, path_sha256
 from pipeline.classify.training import TrainingResult
 from pipeline.errors import ConfigError
 
@@ -105,7 +105,7 @@ def save_model(trained: TrainingResult, out_dir: Path, metadata: Mapping[str, An
     training_data = {"samples": trained.samples, "sha256": trained.data_sha256, "label_counts": trained.label_counts}
     if training_file:
         training_data["file"] = str(training_file)
-        training_data["file_sha256"] = file_sha256(Path(training_file))
+        training_data["file_sha256"] = path_sha256(Path(training_file))
     card: dict[str, Any] = {
         "card_format": CARD_FORMAT,
         "name": name,

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.console import Console
 
+from pipeline.cli.options import ConfigOpt, DbOpt, HomeOpt
 from pipeline.errors import ExitCode, LianmingError
 from pipeline.settings import Settings, load_settings
 
@@ -23,9 +24,6 @@ app = typer.Typer(name="lianming", help="Lianming (联名): the document pipelin
 console = Console()
 err_console = Console(stderr=True)
 
-HomeOpt = Annotated[Path | None, typer.Option("--home", help="Deployment folder (database + document store). Env: LIANMING_HOME.")]
-DbOpt = Annotated[str | None, typer.Option("--db-url", help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db. Env: LIANMING_DB_URL.")]
-ConfigOpt = Annotated[Path | None, typer.Option("--config", help="Settings file (TOML or YAML). Env: LIANMING_CONFIG_FILE.")]
 
 
 def _settings(home: Path | None, db_url: str | None, config: Path | None) -> Settings:
@@ -139,13 +137,15 @@ def migrate(home: HomeOpt = None, db_url: DbOpt = None, config: ConfigOpt = None
     console.print(f"database at schema revision {_guard(go)}")
 
 
-def _register_model_commands() -> None:
-    from pipeline.cli.model_commands import register
+def _register_commands() -> None:
+    from pipeline.cli import case_commands, model_commands, office_commands
 
-    register(app)
+    model_commands.register(app)
+    case_commands.register(app)
+    office_commands.register(app)
 
 
-_register_model_commands()
+_register_commands()
 
 
 def main() -> None:  # pragma: no cover - console entry for ``python -m``

@@ -84,3 +84,21 @@ def numbers_exact(reference: str, hypothesis: str | None) -> tuple[int, int]:
     flat = comparable(hypothesis or "")
     expected = ids + phones
     return sum(1 for n in expected if n in flat), len(expected)
+
+
+def flag_precision_recall(truth: Sequence[bool], predicted: Sequence[bool]) -> dict[str, float | int | None]:
+    """Precision and recall of a yes/no flag (e.g. risk high or urgent)."""
+    tp = sum(1 for t, p in zip(truth, predicted, strict=True) if t and p)
+    fp = sum(1 for t, p in zip(truth, predicted, strict=True) if p and not t)
+    fn = sum(1 for t, p in zip(truth, predicted, strict=True) if t and not p)
+    return {"precision": tp / (tp + fp) if tp + fp else None, "recall": tp / (tp + fn) if tp + fn else None,
+            "flagged_truth": tp + fn, "flagged_predicted": tp + fp}
+
+
+def mean_jaccard(truth_sets: Sequence[Sequence[str]], predicted_sets: Sequence[Sequence[str]]) -> float | None:
+    """Mean Jaccard similarity of paired sets; two empty sets agree fully."""
+    scores = []
+    for t, p in zip(truth_sets, predicted_sets, strict=True):
+        a, b = set(t), set(p)
+        scores.append(1.0 if not a and not b else len(a & b) / len(a | b))
+    return sum(scores) / len(scores) if scores else None

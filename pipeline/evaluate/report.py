@@ -60,7 +60,57 @@ def evaluate_run(out_dir: Path, truth_path: Path) -> dict:
         "text": _text_metrics(pairs),
     }
     result["fields"] = _field_metrics(pairs)
+    cases = {row["case_id"]: row for row in _read_jsonl(out_dir / "cases.jsonl")} if (out_dir / "cases.jsonl").is_file() else {}
+    result["cases"] = _case_metrics(pairs, cases)
+    result["targets"] = check_targets(result)
     return result
+
+
+HIGH_FLAG = ("urgent", "high")
+
+# The acceptance targets on the sample set (issues 2, 4 and 5), checked and
+# printed with every evaluation so a regression shows at once.
+TARGETS: tuple[tuple[str, tuple[str, ...], float], ...] = (
+    ("intake completeness", ("intake", "completeness"), 1.0),
+    ("category macro-F1", ("fields", "category", "macro_f1"), 0.90),
+    ("grouping pairwise F1", ("fields", "grouping", "f1"), 0.90),
+    ("signatory count exact", ("fields", "signatory_count", "accuracy"), 0.90),
+    ("township accuracy", ("fields", "township", "accuracy"), 0.95),
+    ("intent accuracy", ("fields", "intent", "accuracy"), 0.90),
+    ("high/urgent flag recall", ("cases", "high_flag", "recall"), 0.95),
+    ("high/urgent flag precision", ("cases", "high_flag", "precision"), 0.85),
+    ("lead-unit accuracy", ("cases", "lead_unit", "accuracy"), 0.95),
+)
+
+
+def check_targets(result: dict) -> list[dict]:
+    rows = []
+    for name, path, target in TARGETS:
+        value = result
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        rows.append({"metric": name, "value": value, "target": target,
+                     "met": None if not isinstance(value, int | float) else value >= target})
+    return rows
+
+
+def _case_metrics(pairs: list[tuple[dict, dict]], cases: dict[str, dict]) -> dict | str:
+    """Case fields as each letter's case carries them (a case with 3 letters counts 3 times)."""
+    scored = [(t["case"], cases.get(p.get("case_id"))) for t, p in pairs if t.get("case")]
+    if not any(c is not None and c.get("risk_level") for _, c in scored):
+        return "not computed"
+    got = [(t, c or {}) for t, c in scored]
+    return {
+        "risk_level": {"accuracy": metrics.accuracy([t["risk_level"] for t, _ in got],
+                                                    [c.get("risk_level") for _, c in got])},
+        "high_flag": metrics.flag_precision_recall([t["risk_level"] in HIGH_FLAG for t, _ in got],
+                                                   [c.get("risk_level") in HIGH_FLAG for _, c in got]),
+        "level": {"accuracy": metrics.accuracy([t["level"] for t, _ in got], [c.get("level") for _, c in got])},
+        "lead_unit": {"accuracy": metrics.accuracy([t["lead_unit"] for t, _ in got],
+                                                   [c.get("lead_unit") for _, c in got])},
+        "co_units": {"mean_jaccard": metrics.mean_jaccard([t["co_units"] for t, _ in got],
+                                                          [c.get("co_units") or [] for _, c in got])},
+    }
 
 
 def _text_metrics(pairs: list[tuple[dict, dict]]) -> dict:
@@ -141,7 +191,22 @@ def print_metrics(console: Console, m: dict) -> None:
     fields = Table(title="Fields")
     fields.add_column("field")
     fields.add_column("result")
-    for name, value in m["fields"].items():
+    for name, value in [*m["fields"].items(), *_case_rows(m.get("cases"))]:
         shown = value if isinstance(value, str) else ", ".join(f"{k} {_fmt(v)}" for k, v in value.items())
         fields.add_row(name, shown)
     console.print(fields)
+    targets = Table(title="Targets on the sample set")
+    for col in ("metric", "value", "target", "met"):
+        targets.add_column(col, justify="left" if col == "metric" else "right")
+    for row in m.get("targets", []):
+        met = {True: "[green]yes[/]", False: "[red]NO[/]", None: "—"}[row["met"]]
+        targets.add_row(row["metric"], _fmt(row["value"]), f"≥ {row['target']:.2f}", met)
+    console.print(targets)
+
+
+def _case_rows(cases) -> list[tuple[str, object]]:
+    if cases is None:
+        return []
+    if isinstance(cases, str):
+        return [("case risk & routing", cases)]
+    return [(f"case {name}", value) for name, value in cases.items()]

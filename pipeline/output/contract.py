@@ -95,6 +95,17 @@ def quarantine_record(q: Quarantine, *, source_file: str | None = None, zone: tz
     }
 
 
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a whole file under a temporary name, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
@@ -139,7 +150,5 @@ def export_outputs(session: Session, out_dir: Path, *, letter_sources: dict[str,
             quarantine_record(q, source_file=(quarantine_sources or {}).get(q.sha256), zone=zone) for q in quarantined)),
     }
     run_info = {"contract_version": CONTRACT_VERSION, **run_info, "counts": counts}
-    tmp = out_dir / ".run.json.tmp"
-    tmp.write_text(json.dumps(run_info, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-    os.replace(tmp, out_dir / "run.json")
+    write_text_atomic(out_dir / "run.json", json.dumps(run_info, ensure_ascii=False, indent=2, default=str))
     return counts

@@ -74,7 +74,7 @@ def build_searchable_pdf(pages: list[ArchivePage], out_path: Path, *, title: str
     if not pages:
         raise ArchiveError(f"no pages to archive for {out_path}")
     out_path = Path(out_path)
-    font_name = _text_font()
+    font_name = cjk_text_font()
     buffer = io.BytesIO()
     # The canvas starts in our font: reportlab's default (Helvetica) would be
     # referenced unembedded, which PDF/A forbids.
@@ -142,7 +142,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 @lru_cache(maxsize=1)
-def _text_font() -> str:
+def cjk_text_font() -> str:
     """Register the text-layer font once per process (parsing the .ttc takes ~0.3 s)."""
     if not TEXT_FONT_PATH.exists():
         raise MissingDependencyError(

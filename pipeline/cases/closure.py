@@ -1,0 +1,129 @@
+"""The closure check (处结率, policy §5) over everything ever received.
+
+Every file received is a letter or in quarantine; every letter is in exactly
+one case; every case has a lead unit and is closed, open within its deadline,
+or overdue — and the overdue ones are listed for supervision (督办) with
+their lead unit and days overdue. The check reads the database directly, so a
+letter inserted by hand without a case, or a case without a lead unit, is
+caught the same as one the pipeline lost.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pipeline.cases.deadlines import days_overdue, effective_result_due
+from pipeline.config import Policy
+from pipeline.output.contract import write_text_atomic
+from pipeline.store.models import Case, CaseLetter, Letter, Quarantine, Receipt
+
+
+@dataclass
+class ClosureReport:
+    as_of: str
+    files_received: int
+    letters: int
+    quarantined: int
+    letters_without_case: list[str] = field(default_factory=list)
+    cases: int = 0
+    cases_without_lead_unit: list[str] = field(default_factory=list)
+    cases_without_letters: list[str] = field(default_factory=list)
+    closed: int = 0
+    open_in_time: int = 0
+    overdue: list[dict] = field(default_factory=list)
+    closure_rate: float | None = None  # None: no case closed or due yet
+    target_rate: float = 1.0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and (self.closure_rate is None or self.closure_rate >= self.target_rate)
+
+
+def closure_check(session: Session, *, today: date, policy: Policy) -> ClosureReport:
+    received = session.scalar(select(func.count(func.distinct(Receipt.sha256)))) or 0
+    letters = session.scalar(select(func.count()).select_from(Letter)) or 0
+    quarantined = session.scalar(select(func.count()).select_from(Quarantine).where(
+        Quarantine.released_letter_id.is_(None))) or 0
+    report = ClosureReport(as_of=today.isoformat(), files_received=received, letters=letters,
+                           quarantined=quarantined, target_rate=policy.closure.target_rate)
+    report.letters_without_case = list(session.scalars(
+        select(Letter.id).outerjoin(CaseLetter, CaseLetter.letter_id == Letter.id)
+        .where(CaseLetter.case_id.is_(None)).order_by(Letter.id)))
+    cases = list(session.scalars(select(Case).order_by(Case.id)))
+    report.cases = len(cases)
+    with_letters = set(session.scalars(select(CaseLetter.case_id).distinct()))
+    due_or_closed = 0
+    for case in cases:
+        if not case.lead_unit:
+            report.cases_without_lead_unit.append(case.id)
+        if case.id not in with_letters:
+            report.cases_without_letters.append(case.id)
+        if case.status == "closed":
+            report.closed += 1
+            due_or_closed += 1
+            continue
+        late = days_overdue(result_due=case.result_due, extended_to=case.extended_to, today=today)
+        if late > 0 or case.result_due is None:
+            due_or_closed += 1
+            report.overdue.append({
+                "case_id": case.id, "lead_unit": case.lead_unit, "category": case.category,
+                "risk_level": case.risk_level, "status": case.status,
+                "result_due": str(effective_result_due(case.result_due, case.extended_to) or ""),
+                "days_overdue": late,
+                "why": "no deadline set" if case.result_due is None else f"{late} days past the result deadline",
+            })
+        else:
+            report.open_in_time += 1
+    report.overdue.sort(key=lambda row: (-row["days_overdue"], row["case_id"]))
+    report.closure_rate = report.closed / due_or_closed if due_or_closed else None
+
+    if received != letters + quarantined:
+        report.problems.append(f"{received} distinct files received, but {letters} letters + {quarantined}"
+                               " in quarantine")
+    if report.letters_without_case:
+        report.problems.append(f"{len(report.letters_without_case)} letter(s) in no case: "
+                               + ", ".join(report.letters_without_case[:20]))
+    if report.cases_without_lead_unit:
+        report.problems.append(f"{len(report.cases_without_lead_unit)} case(s) without a lead unit: "
+                               + ", ".join(report.cases_without_lead_unit[:20]))
+    if report.cases_without_letters:
+        report.problems.append(f"{len(report.cases_without_letters)} case(s) without letters: "
+                               + ", ".join(report.cases_without_letters[:20]))
+    return report
+
+
+def to_markdown(report: ClosureReport) -> str:
+    rate = "—（尚无到期或办结的事项）" if report.closure_rate is None else f"{report.closure_rate:.1%}"
+    lines = [
+        f"# 处结率检查 {report.as_of}",
+        "",
+        f"- 收到文件 {report.files_received} 件：登记来信 {report.letters} 件，隔离 {report.quarantined} 件",
+        f"- 事项 {report.cases} 件：已办结 {report.closed}，期限内在办 {report.open_in_time}，超期 {len(report.overdue)}",
+        f"- 处结率 {rate}（目标 {report.target_rate:.0%}）",
+        "",
+    ]
+    if report.problems:
+        lines += ["## 问题", ""] + [f"- {p}" for p in report.problems] + [""]
+    if report.overdue:
+        lines += ["## 超期督办", "", "| 事项 | 主办单位 | 类别 | 预警 | 办结期限 | 超期天数 |", "|---|---|---|---|---|---|"]
+        lines += [f"| {r['case_id']} | {r['lead_unit'] or '（无）'} | {r['category'] or ''} | {r['risk_level'] or ''}"
+                  f" | {r['result_due']} | {r['days_overdue']} |" for r in report.overdue]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_closure_report(report: ClosureReport, out_dir: Path) -> tuple[Path, Path]:
+    """closure.json and closure.md in ``out_dir``, written atomically."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    payload = {**asdict(report), "ok": report.ok}
+    json_path, md_path = out_dir / "closure.json", out_dir / "closure.md"
+    write_text_atomic(json_path, json.dumps(payload, ensure_ascii=False, indent=2))
+    write_text_atomic(md_path, to_markdown(report))
+    return json_path, md_path
