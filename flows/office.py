@@ -32,6 +32,14 @@ def _open(home: str | None, db_url: str | None, config_file: str | None, *, kind
     return ctx
 
 
+def _failed(ctx: PipelineContext, exc: BaseException) -> None:
+    """Mark the run failed, so it does not stay 'running' in the run history forever."""
+    try:
+        runs.finish_run(ctx, summary={"error": f"{type(exc).__name__}: {exc}"}, status="failed")
+    except Exception:  # noqa: BLE001 - the original error is the one to report
+        pass
+
+
 def _today(ctx: PipelineContext, as_of: str | None):
     from pipeline.cases.jobs import office_zone
 
@@ -53,14 +61,17 @@ def assignment_lists_flow(out_dir: str | None = None, home: str | None = None, d
     try:
         target = Path(out_dir) if out_dir else ctx.settings.outputs / "lists"
         result = write_lists_task(ctx, str(target), as_of)
-        summary = {"rows": result.rows, "units": result.units, "xlsx": str(result.xlsx or ""),
-                   "pdfs": [str(p) for p in result.pdfs]}
+        summary = {"rows": result.rows, "units": result.units, "per_unit": result.per_unit,
+                   "xlsx": str(result.xlsx or ""), "pdfs": [str(p) for p in result.pdfs]}
         create_table_artifact(key="assignment-lists", description="交办单: new and changed cases per unit",
-                              table=[{"unit": u, "cases": sum(1 for _ in [u])} for u in result.units] or
+                              table=[{"unit": u, "cases": n} for u, n in result.per_unit.items()] or
                               [{"unit": "（无）", "cases": 0}])
         runs.finish_run(ctx, summary=summary)
         get_run_logger().info("assignment lists: %d case(s) for %d unit(s)", result.rows, len(result.units))
         return summary
+    except BaseException as exc:
+        _failed(ctx, exc)
+        raise
     finally:
         ctx.close()
 
@@ -85,6 +96,9 @@ def closure_check_flow(out_dir: str | None = None, home: str | None = None, db_u
                                       "overdue": len(report.overdue), "problems": report.problems},
                         status="completed" if not report.problems else "problems")
         return {**asdict(report), "ok": report.ok}
+    except BaseException as exc:
+        _failed(ctx, exc)
+        raise
     finally:
         ctx.close()
 
@@ -103,6 +117,9 @@ def retraining_flow(home: str | None = None, db_url: str | None = None, config_f
                                  f"- corrections used: {result.corrections}\n- {result.reason}\n")
         runs.finish_run(ctx, summary=summary)
         return summary
+    except BaseException as exc:
+        _failed(ctx, exc)
+        raise
     finally:
         ctx.close()
 
@@ -113,13 +130,15 @@ def deployments(settings: Settings, *, config_file: str | None = None) -> list:
 
     from flows.batch import batch_flow
 
-    common = {"home": str(settings.home), "db_url": settings.db_url, "config_file": config_file}
+    # Absolute paths: a scheduled run need not start in the folder `serve-flows` was started from.
+    common = {"home": str(settings.home.resolve()), "db_url": settings.db_url,
+              "config_file": str(Path(config_file).resolve()) if config_file else None}
     zone = settings.timezone
     settings.inbox.mkdir(parents=True, exist_ok=True)
     return [
         batch_flow.to_deployment(name="inbox-intake", schedule=Cron(settings.schedule_intake, timezone=zone),
-                                 parameters={"inputs": [str(settings.inbox)],
-                                             "out_dir": str(settings.outputs / "latest-run"), **common}),
+                                 parameters={"inputs": [str(settings.inbox.resolve())],
+                                             "out_dir": str((settings.outputs / "latest-run").resolve()), **common}),
         assignment_lists_flow.to_deployment(name="nightly-assignment-lists",
                                             schedule=Cron(settings.schedule_assignment_lists, timezone=zone),
                                             parameters=common),

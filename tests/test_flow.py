@@ -9,8 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli.main import app
-from tests.conftest import RESOURCES, truth_text
+from pipeline.config import load_policy
 from pipeline.evaluate.metrics import cer
+from tests.conftest import RESOURCES, truth_text
 
 
 def read_jsonl(path):
@@ -47,12 +48,16 @@ def test_flow_writes_contract_and_rerun_changes_nothing(prefect_harness, tmp_pat
     assert by_name["text_layer.pdf"]["text_source"] == ["pdf_text"]
     assert by_name["scan_two_pages.tiff"]["text_source"] == ["ocr:rapidocr"] * 2  # the default engine
     assert cer(truth_text("scan_small.png"), by_name["scan_small.png"]["text"]) < 0.05
-    # Fields of stages not yet built are null, and run.json says why.
-    assert all(r["category"] is None and r["case_id"] is None for r in letters)
+    # Every stage ran: each letter classified (with the model's version) and
+    # in exactly one case, and each case routed with a risk level.
     run_info = json.loads((tmp_path / "out1" / "run.json").read_text(encoding="utf-8"))
-    assert run_info["stages"]["text"] == "ran"
-    assert run_info["stages"]["grouping"].startswith("not yet available")
-    assert read_jsonl(tmp_path / "out1" / "cases.jsonl") == []
+    assert set(run_info["stages"].values()) == {"ran"}
+    codes = set(load_policy().category_codes)
+    assert all(r["category"] in codes and r["model_version"] and r["case_id"] for r in letters)
+    cases = read_jsonl(tmp_path / "out1" / "cases.jsonl")
+    members = sorted(lid for c in cases for lid in c["letters"])
+    assert members == sorted(r["letter_id"] for r in letters)
+    assert all(c["lead_unit"] and c["risk_level"] in ("urgent", "high", "medium", "low") for c in cases)
 
     second = run_flow(inbox, tmp_path / "out2", home=str(home))
     assert second["registered"] == 0 and second["already_registered"] == 3
@@ -93,7 +98,9 @@ def test_cli_run_and_evaluate(prefect_harness, tmp_path, letters_dir):
     assert metrics["intake"]["completeness"] == 1.0
     assert metrics["text"]["cer_text_layer"]["median"] == 0.0
     assert metrics["text"]["cer_scanned"]["median"] < 0.05
-    assert metrics["fields"]["category"] == "not computed"
+    # Fields the truth does not give are reported as such, never scored as wrong.
+    assert metrics["fields"]["category"] == "not in the truth"
+    assert metrics["fields"]["grouping"]["true_pairs"] == 3  # the three letters are all in case C1
 
 
 def test_cli_maps_errors_to_exit_codes(tmp_path):

@@ -71,3 +71,13 @@ def test_whole_sample_set_through_the_flow_exactly_once(prefect_harness, tmp_pat
 
     second = run_batch(inputs=[str(inbox)], out_dir=str(tmp_path / "out2"), workers=2, home=home)
     assert (second["registered"], second["already_registered"], second["text_read"]) == (0, len(rows), 0)
+    assert json.loads((tmp_path / "out2" / "run.json").read_text(encoding="utf-8"))["counts"]["cases"] \
+        == json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))["counts"]["cases"]
+
+    # Understanding, grouping, risk and routing meet the issues' targets on
+    # the sample set (the same figures `lianming evaluate` prints).
+    from pipeline.evaluate.report import evaluate_run
+
+    metrics = evaluate_run(tmp_path / "out", SAMPLES / "truth.jsonl")
+    unmet = [t for t in metrics["targets"] if not t["met"]]
+    assert not unmet, unmet

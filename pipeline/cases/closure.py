@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from pipeline.cases.deadlines import days_overdue, effective_result_due
 from pipeline.config import Policy
 from pipeline.output.contract import write_text_atomic
-from pipeline.store.models import Case, CaseLetter, Letter, Quarantine, Receipt
+from pipeline.store.models import Case, CaseEvent, CaseLetter, Letter, Quarantine, Receipt
 
 
 @dataclass
@@ -34,6 +34,9 @@ class ClosureReport:
     cases: int = 0
     cases_without_lead_unit: list[str] = field(default_factory=list)
     cases_without_letters: list[str] = field(default_factory=list)
+    # Marked closed, but without a dated result and a dated reply on record
+    # (policy §5): not counted as closed.
+    closed_without_result_and_reply: list[str] = field(default_factory=list)
     closed: int = 0
     open_in_time: int = 0
     overdue: list[dict] = field(default_factory=list)
@@ -59,13 +62,19 @@ def closure_check(session: Session, *, today: date, policy: Policy) -> ClosureRe
     cases = list(session.scalars(select(Case).order_by(Case.id)))
     report.cases = len(cases)
     with_letters = set(session.scalars(select(CaseLetter.case_id).distinct()))
+    dated = {(case_id, kind) for case_id, kind in session.execute(
+        select(CaseEvent.case_id, CaseEvent.kind).where(CaseEvent.kind.in_(("result", "reply")),
+                                                        CaseEvent.on_date.is_not(None)))}
     due_or_closed = 0
     for case in cases:
         if not case.lead_unit:
             report.cases_without_lead_unit.append(case.id)
         if case.id not in with_letters:
             report.cases_without_letters.append(case.id)
-        if case.status == "closed":
+        if case.status == "closed" and not {(case.id, "result"), (case.id, "reply")} <= dated:
+            # Set closed by hand (or by a bug): §5 says it is not closed.
+            report.closed_without_result_and_reply.append(case.id)
+        elif case.status == "closed":
             report.closed += 1
             due_or_closed += 1
             continue
@@ -93,6 +102,9 @@ def closure_check(session: Session, *, today: date, policy: Policy) -> ClosureRe
     if report.cases_without_lead_unit:
         report.problems.append(f"{len(report.cases_without_lead_unit)} case(s) without a lead unit: "
                                + ", ".join(report.cases_without_lead_unit[:20]))
+    if report.closed_without_result_and_reply:
+        report.problems.append(f"{len(report.closed_without_result_and_reply)} case(s) marked closed without a dated"
+                               " result and reply: " + ", ".join(report.closed_without_result_and_reply[:20]))
     if report.cases_without_letters:
         report.problems.append(f"{len(report.cases_without_letters)} case(s) without letters: "
                                + ", ".join(report.cases_without_letters[:20]))

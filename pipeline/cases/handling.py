@@ -84,6 +84,10 @@ def _apply_routing(session: Session, case: Case, routing: Routing, *, actor: str
         case.status = "triage" if routing.triage else "assigned"
     elif case.status == "triage" and not routing.triage:
         case.status = "assigned"
+    elif case.status == "assigned" and routing.triage:
+        # Its place was corrected away: back to triage (policy §2), not left
+        # "assigned" to the petition bureau as if that were a routing.
+        case.status = "triage"
     return changed or assignments_changed
 
 

@@ -6,7 +6,8 @@ The Prefect flows in ``flows/office.py`` and the ``lianming lists`` /
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -24,6 +25,7 @@ class ListsResult:
     units: list[str]
     xlsx: Path | None
     pdfs: list[Path]
+    per_unit: dict[str, int] = field(default_factory=dict)  # unit -> rows (cases) listed for it
 
 
 def office_zone(ctx: PipelineContext) -> ZoneInfo:
@@ -44,7 +46,8 @@ def produce_assignment_lists(ctx: PipelineContext, out_dir: Path, *, today: date
     if ctx.run_id:
         with ctx.db.session() as session:
             mark_listed(session, rows=rows, run_id=ctx.run_id)
-    return ListsResult(rows=len(rows), units=sorted({r.unit for r in rows}), xlsx=files["xlsx"], pdfs=files["pdf"])
+    per_unit = dict(sorted(Counter(r.unit for r in rows).items()))
+    return ListsResult(rows=len(rows), units=list(per_unit), xlsx=files["xlsx"], pdfs=files["pdf"], per_unit=per_unit)
 
 
 def reassess_open_cases(ctx: PipelineContext, *, today: date) -> list[CaseChange]:

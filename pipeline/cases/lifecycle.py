@@ -115,6 +115,8 @@ def extend(session: Session, case_id: str, step: Step, *, new_due: date, policy:
     """Extend the result deadline once, within the policy's limit, with a reason."""
     case = load_case(session, case_id)
     unit = _check(case, step, allowed=("assigned", "acknowledged", "resulted"), what="extension")
+    if case.result_due is None:
+        raise LifecycleError(f"extension: case {case.id} has no result deadline yet, so there is nothing to extend")
     so_far = session.scalar(select(func.count()).where(CaseEvent.case_id == case.id, CaseEvent.kind == "extension"))
     days = check_extension(result_due=case.result_due, requested_to=new_due, reason=step.text,
                            extensions_so_far=so_far or 0, policy=policy)

@@ -24,9 +24,20 @@ class Routing:
     triage: bool = False
 
 
+def _known_counties(facts: CaseFacts, policy: Policy) -> tuple[str, ...]:
+    """The city's counties the case touches: named ones, then those of the townships it touches.
+
+    Township names are unique across the city, so a township named without its
+    county still places the case (policy: unknown place means no place at all).
+    """
+    named = [facts.county, *facts.counties]
+    by_township = [policy.county_of_township(t) for t in (facts.township, *facts.townships) if t]
+    return tuple(dict.fromkeys(c for c in (*named, *by_township) if c and c in policy.county_names))
+
+
 def _city_trigger(facts: CaseFacts, policy: Policy) -> str | None:
     triggers = policy.routing.city_level
-    counties = [c for c in facts.counties if c in policy.county_names]
+    counties = list(_known_counties(facts, policy))
     if len(counties) >= triggers.min_counties:
         return f"§2.1 市级：事项涉及{len(counties)}个县区（{'、'.join(counties)}）"
     if facts.city_level_subjects:
@@ -48,14 +59,15 @@ def _unit(policy: Policy, role: str, level: str, county: str | None) -> str:
 def route_case(facts: CaseFacts, *, policy: Policy) -> Routing:
     """Decide level, lead unit and co-units for a case from its facts."""
     category = facts.category or "other"
-    counties = tuple(c for c in facts.counties if c in policy.county_names)
-    townships = tuple(t for t in facts.townships if policy.county_of_township(t))
+    counties = _known_counties(facts, policy)
+    townships = tuple(t for t in dict.fromkeys((facts.township, *facts.townships))
+                      if t and policy.county_of_township(t))
     county = facts.county if facts.county in policy.county_names else (counties[0] if counties else None)
 
     city_rule = _city_trigger(facts, policy)
     if city_rule is None and county is None:
         return Routing(level="triage", lead_unit=policy.triage_unit, co_units=(), triage=True,
-                       rule="§2 地点无法确定：交市信访局分办（待人工核定）")
+                       rule=f"§2 地点无法确定：交{policy.triage_unit}分办（待人工核定）")
 
     if city_rule is not None:
         level, rule = "city", city_rule

@@ -20,10 +20,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.classify.classifier import IssueClassifier
-from pipeline.classify.dataset import read_corpus
+from pipeline.classify.dataset import check_labels_in_taxonomy, read_corpus
 from pipeline.classify.persistence import load_model, save_model, write_card
 from pipeline.classify.registry import CURRENT_POINTER, current_classifier, home_models_dir
 from pipeline.classify.training import classification_metrics, train_model
+from pipeline.config import load_policy
 from pipeline.settings import Settings
 from pipeline.store.models import Correction, Letter
 
@@ -74,6 +75,11 @@ def retrain_with_corrections(session: Session, settings: Settings, *, cv_folds: 
     corrections = corrected_examples(session)
     texts = list(corpus.texts) + [text for _, text, _ in corrections]
     labels = list(corpus.labels or []) + [label for _, _, label in corrections]
+    # As `lianming train` does: a label that is no category code (a typo in a
+    # correction, last year's codes) would train a model whose predictions
+    # routing cannot look up. Refuse before anything is trained or promoted.
+    check_labels_in_taxonomy(labels, load_policy(settings.policy_dir).category_codes,
+                             source=f"{settings.training_data} + reviewers' corrections")
     evaluation = read_corpus(settings.evaluation_data)
     eval_labels = list(evaluation.labels or [])
 

@@ -64,6 +64,10 @@ class Category(ConfigModel):
     department: Code
     co_department: Code | None = None
     base_risk: BaseRisk
+    # Phrases by which a letter of another category raises this one as a
+    # secondary matter; "…" in a phrase stands for a few characters of the
+    # same clause (拖欠…工资 matches 拖欠的六个月工资).
+    secondary_cues: tuple[Name, ...] = ()
 
 
 class Taxonomy(ConfigModel):
@@ -154,6 +158,11 @@ class LetterRules(ConfigModel):
 class CityLevelTriggers(ConfigModel):
     min_counties: int = Field(ge=2)
     county_complaint_cues: tuple[Name, ...] = ()
+    # Who a complaint is about: a complaint counts only when the nearest party
+    # named is a county (these words or a county's name), not a township or
+    # village (these words or a township's or village's name).
+    county_actor_cues: tuple[Name, ...] = ()
+    township_actor_cues: tuple[Name, ...] = ()
 
 
 class RoutingRules(ConfigModel):
@@ -197,7 +206,12 @@ class RiskConditionLevels(ConfigModel):
 
 class RiskCues(ConfigModel):
     province_or_beijing_visit: tuple[Name, ...] = ()
+    # A province_or_beijing_visit cue holding one of these words is a visit to
+    # Beijing; the others are visits to the province.
+    beijing_words: tuple[Name, ...] = ()
     collective_visit: tuple[Name, ...] = ()
+    # Places a visit may be announced to, most specific first.
+    visit_places: tuple[Name, ...] = ()
     repeated_matter: tuple[Name, ...] = ()
 
 

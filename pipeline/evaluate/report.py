@@ -151,6 +151,10 @@ def _field_metrics(pairs: list[tuple[dict, dict]]) -> dict:
     for name, (tget, pget) in simple.items():
         truth_vals = [tget(t) for t, _ in pairs]
         pred_vals = [pget(p) for _, p in pairs]
+        truth_key = "location" if name in ("county", "township") else name
+        if not any(truth_key in t for t, _ in pairs):
+            out[name] = "not in the truth"
+            continue
         if not _computed(pred_vals):
             out[name] = "not computed"
             continue

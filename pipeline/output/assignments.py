@@ -49,9 +49,12 @@ def _is_due_for_listing(session: Session, assignment: Assignment, case: Case) ->
     if assignment.listed_in_run is None:
         return "新交办"
     listed = session.get(FlowRun, assignment.listed_in_run)
-    # The end of the listing run: the run itself updated cases before listing
-    # them. A run that never finished counts from its start (lists again: safe).
-    listed_at: datetime | None = (listed.finished_at or listed.started_at) if listed else None
+    # The start of the listing run: its rows were read after it began, so a
+    # change made while it ran (a batch assessing cases while the files were
+    # being written) may be missing from the list and must be listed again.
+    # Counting from the end instead lost such changes for good; this way the
+    # worst case is a case listed once more (safe).
+    listed_at: datetime | None = listed.started_at if listed else None
     if listed_at is not None and case.updated_at > listed_at:
         return "变更"
     return None

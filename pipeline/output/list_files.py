@@ -57,6 +57,10 @@ def write_xlsx(rows: list[AssignmentRow], path: Path, *, title_date: date) -> Pa
         for line in sheet.iter_rows(min_row=2):
             for cell in line:
                 cell.alignment = Alignment(vertical="top", wrap_text=True)
+                # Text read from a letter is never a formula: openpyxl would
+                # store "=…" (a summary, a name) as one, and Excel would run it.
+                if cell.data_type == "f":
+                    cell.data_type = "s"
         sheet.freeze_panes = "A2"
         sheet.auto_filter.ref = sheet.dimensions
         sheet.oddHeader.center.text = f"交办单 {unit} {title_date.isoformat()}"
@@ -87,17 +91,22 @@ def write_unit_pdf(unit: str, rows: list[AssignmentRow], path: Path, *, title_da
     data = [[Paragraph(headers[f], body) for f in PDF_COLUMNS]]
     for row in rows:
         data.append([Paragraph(_escape(row.values.get(f)), body) for f in PDF_COLUMNS])
-    widths = [22, 14, 20, 58, 24, 12, 15, 22, 11, 48, 17, 17, 30]  # mm, sums to the landscape A4 frame
-    table = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
-    table.setStyle(TableStyle([
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDE6F0")),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ]))
+    # Relative widths (mm on landscape A4 with 8 mm margins: 281 mm), scaled to the frame below so the
+    # table never runs off the page. A date, a phone number and a case id each fit on one line.
+    widths = [22, 12, 18, 46, 20, 10, 13, 20, 9, 44, 17, 17, 33]
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     doc = SimpleDocTemplate(str(tmp), pagesize=landscape(A4), leftMargin=8 * mm, rightMargin=8 * mm,
                             topMargin=10 * mm, bottomMargin=10 * mm, title=f"交办单 {unit}", author="Lianming")
+    scale = doc.width / sum(widths)
+    table = Table(data, colWidths=[w * scale for w in widths], repeatRows=1)
+    table.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDE6F0")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]))
     doc.build([
         Paragraph(f"交办单　{_escape(unit)}", title),
         Paragraph(f"日期 {title_date.isoformat()}　共 {len(rows)} 件　流程运行号 {_escape(run_id)}"

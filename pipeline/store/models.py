@@ -22,6 +22,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -306,3 +307,24 @@ class AuditEntry(Base):
     entity_id: Mapped[str] = mapped_column(String(64), index=True)
     details: Mapped[dict | None] = mapped_column(JSON)
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class LetterLshBand(Base):
+    """MinHash LSH band keys of a letter's text (see pipeline.cases.similarity).
+
+    Two letters sharing any (band, bucket) are near-duplicate candidates, so
+    grouping finds copies of a form letter with one indexed lookup instead of
+    comparing a new letter with every letter ever received.
+    """
+
+    __tablename__ = "letter_lsh_bands"
+    __table_args__ = (Index("ix_letter_lsh_bands_band_bucket", "band", "bucket"),)
+    letter_id: Mapped[str] = mapped_column(ForeignKey("letters.id", ondelete="CASCADE"), primary_key=True)
+    band: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(16), doc="Hex digest of the band's MinHash rows.")
+
+
+# Grouping's second candidate source: letters from the same township. Declared
+# here, with the grouping table, rather than inside the Letter class of the
+# initial schema; migration 0002 creates it.
+Index("ix_letters_place", Letter.township, Letter.county, Letter.category)

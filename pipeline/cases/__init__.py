@@ -1,0 +1,1 @@
+"""Grouping letters into cases (policy §1): one case per underlying matter."""
