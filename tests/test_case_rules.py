@@ -148,12 +148,20 @@ def test_county_level_secondary_categories_add_their_departments():
     (placed("other", "北岭县", "枫林乡"), "county", "北岭县信访局"),
     (placed("other", "北岭县"), "county", "北岭县信访局"),
     (case("other", counties=("北岭县", "东城区")), "city", "明州市信访局"),
-    (placed(None, "河西县"), "county", "河西县信访局"),  # no category yet: treated as `other`
 ])
 def test_other_goes_to_the_petition_bureau_at_its_level(facts, level, lead):
     routing = route_case(facts, policy=POLICY)
     assert (routing.level, routing.lead_unit) == (level, lead)
     assert not routing.triage
+
+
+@pytest.mark.parametrize("category", [None, "land_aquisition"])  # none yet; a code the taxonomy lacks
+def test_a_case_without_a_known_category_goes_to_triage(category):
+    routing = route_case(placed(category, "河西县", "高桥镇"), policy=POLICY)
+    assert routing.triage and routing.level == "triage" and routing.lead_unit == "明州市信访局"
+    assert "类别未定" in routing.rule and routing.co_units == ()
+    # Risk still works: no base-risk term, the other conditions as usual.
+    assert assess_risk(placed(category, "河西县", "高桥镇"), policy=POLICY).level in ("low", "medium")
 
 
 def test_category_co_department_at_county_and_city_level():

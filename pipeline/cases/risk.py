@@ -79,7 +79,7 @@ def assess_risk(facts: CaseFacts, *, policy: Policy) -> RiskAssessment:
         else:
             conditions.append((rules.condition_levels.repeated_matter, repeated_reason))
 
-    if facts.category and policy.category(facts.category).base_risk == "high":
+    if facts.category in policy.category_codes and policy.category(facts.category).base_risk == "high":
         conditions.append((rules.condition_levels.high_base_risk_category,
                            f"{policy.category(facts.category).name}类事项易引发集体访"))
 

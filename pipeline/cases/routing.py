@@ -58,7 +58,12 @@ def _unit(policy: Policy, role: str, level: str, county: str | None) -> str:
 
 def route_case(facts: CaseFacts, *, policy: Policy) -> Routing:
     """Decide level, lead unit and co-units for a case from its facts."""
-    category = facts.category or "other"
+    # No category, or one the taxonomy no longer has (a model trained on last
+    # year's codes): no department can be named, so a person decides.
+    if facts.category not in policy.category_codes:
+        return Routing(level="triage", lead_unit=policy.triage_unit, co_units=(), triage=True,
+                       rule=f"§2 类别未定（{facts.category or '无'}）：交{policy.triage_unit}分办（待人工核定）")
+    category = facts.category
     counties = _known_counties(facts, policy)
     townships = tuple(t for t in dict.fromkeys((facts.township, *facts.townships))
                       if t and policy.county_of_township(t))
