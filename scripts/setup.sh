@@ -10,6 +10,7 @@ APT_PACKAGES=(
   fonts-noto-cjk fonts-wqy-zenhei fonts-arphic-ukai fonts-arphic-uming  # rendering and sample generation
   poppler-utils                         # pdftoppm, for looking at PDFs
   libgl1 libglib2.0-0                   # OpenCV (pulled in by RapidOCR) loads these at import
+  chromium                              # the web workspace's browser tests (Playwright drives /usr/bin/chromium)
 )
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
