@@ -12,6 +12,7 @@ The schedules (cron, in the office's time zone) come from settings.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -25,11 +26,19 @@ from pipeline.context import PipelineContext
 from pipeline.settings import Settings, load_settings
 
 
-def _open(home: str | None, db_url: str | None, config_file: str | None, *, kind: str) -> PipelineContext:
+@contextmanager
+def _office_run(home: str | None, db_url: str | None, config_file: str | None, *, kind: str):
+    """A context for one scheduled run, recorded in the run history; closed and, on error, marked failed."""
     settings = load_settings(config_file=Path(config_file) if config_file else None, home=home, db_url=db_url)
     ctx = PipelineContext.open(settings)
-    runs.begin_run(ctx, kind=kind, prefect_flow_run_id=flow_run.get_id())
-    return ctx
+    try:
+        runs.begin_run(ctx, kind=kind, prefect_flow_run_id=flow_run.get_id())
+        yield ctx
+    except BaseException as exc:
+        _failed(ctx, exc)
+        raise
+    finally:
+        ctx.close()
 
 
 def _failed(ctx: PipelineContext, exc: BaseException) -> None:
@@ -57,8 +66,7 @@ def write_lists_task(ctx: PipelineContext, out_dir: str, as_of: str | None):
 @flow(name="lianming-assignment-lists", log_prints=True)
 def assignment_lists_flow(out_dir: str | None = None, home: str | None = None, db_url: str | None = None,
                           config_file: str | None = None, as_of: str | None = None) -> dict:
-    ctx = _open(home, db_url, config_file, kind="lists")
-    try:
+    with _office_run(home, db_url, config_file, kind="lists") as ctx:
         target = Path(out_dir) if out_dir else ctx.settings.outputs / "lists"
         result = write_lists_task(ctx, str(target), as_of)
         summary = {"rows": result.rows, "units": result.units, "per_unit": result.per_unit,
@@ -69,11 +77,6 @@ def assignment_lists_flow(out_dir: str | None = None, home: str | None = None, d
         runs.finish_run(ctx, summary=summary)
         get_run_logger().info("assignment lists: %d case(s) for %d unit(s)", result.rows, len(result.units))
         return summary
-    except BaseException as exc:
-        _failed(ctx, exc)
-        raise
-    finally:
-        ctx.close()
 
 
 @flow(name="lianming-closure-check", log_prints=True)
@@ -84,8 +87,7 @@ def closure_check_flow(out_dir: str | None = None, home: str | None = None, db_u
     from pipeline.cases.closure import to_markdown
     from pipeline.cases.jobs import daily_closure_check
 
-    ctx = _open(home, db_url, config_file, kind="closure")
-    try:
+    with _office_run(home, db_url, config_file, kind="closure") as ctx:
         target = Path(out_dir) if out_dir else ctx.settings.outputs / "closure"
         report = daily_closure_check(ctx, target, today=_today(ctx, as_of))
         create_markdown_artifact(key="closure-check", markdown=to_markdown(report),
@@ -96,19 +98,13 @@ def closure_check_flow(out_dir: str | None = None, home: str | None = None, db_u
                                       "overdue": len(report.overdue), "problems": report.problems},
                         status="completed" if not report.problems else "problems")
         return {**asdict(report), "ok": report.ok}
-    except BaseException as exc:
-        _failed(ctx, exc)
-        raise
-    finally:
-        ctx.close()
 
 
 @flow(name="lianming-retraining", log_prints=True)
 def retraining_flow(home: str | None = None, db_url: str | None = None, config_file: str | None = None) -> dict:
     from pipeline.classify.retrain import retrain_with_corrections
 
-    ctx = _open(home, db_url, config_file, kind="retraining")
-    try:
+    with _office_run(home, db_url, config_file, kind="retraining") as ctx:
         with ctx.db.session() as session:
             result = retrain_with_corrections(session, ctx.settings)
         summary = {"version": result.version, "corrections": result.corrections, "promoted": result.promoted,
@@ -117,11 +113,6 @@ def retraining_flow(home: str | None = None, db_url: str | None = None, config_f
                                  f"- corrections used: {result.corrections}\n- {result.reason}\n")
         runs.finish_run(ctx, summary=summary)
         return summary
-    except BaseException as exc:
-        _failed(ctx, exc)
-        raise
-    finally:
-        ctx.close()
 
 
 def deployments(settings: Settings, *, config_file: str | None = None) -> list:
