@@ -86,6 +86,29 @@ class Settings(BaseSettings):
     schedule_closure_check: str = "0 8 * * *"  # daily at 08:00
     schedule_retraining: str = "0 3 * * 0"  # Sundays 03:00
 
+    # The web app (`lianming web`, pipeline/web/). The key signs session
+    # cookies; it is created on first start (mode 0600) and kept, so a restart
+    # does not sign everyone out. Replacing the file signs everyone out.
+    web_secret_key_file: Path | None = Field(default=None, description="Session signing key; default <home>/web_secret_key.")
+    # A working day: an officer signs in once in the morning.
+    web_session_hours: float = Field(default=10.0, gt=0)
+    # Secure cookies are only sent over HTTPS. None: Secure unless the request
+    # came to localhost (a developer's machine, or a TLS proxy on the same host
+    # talking plain HTTP to us is still fine because the browser sees HTTPS).
+    web_cookie_secure: bool | None = None
+    # Uploads: scanned letters from stations (the same limit as intake by
+    # default), and the documents units attach to a result or a reply.
+    web_upload_max_mb: float = Field(default=60.0, gt=0)
+    web_upload_extensions: list[str] = Field(default_factory=lambda: [".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"])
+    web_document_max_mb: float = Field(default=20.0, gt=0)
+    web_document_extensions: list[str] = Field(
+        default_factory=lambda: [".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".doc", ".docx", ".odt", ".ofd"])
+    web_queue_limit: int = Field(default=200, ge=1)
+
+    @property
+    def web_secret_key_path(self) -> Path:
+        return self.web_secret_key_file or self.home / "web_secret_key"
+
     @property
     def inbox(self) -> Path:
         return self.inbox_dir or self.home / "inbox"

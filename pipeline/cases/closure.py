@@ -6,6 +6,11 @@ or overdue — and the overdue ones are listed for supervision (督办) with
 their lead unit and days overdue. The check reads the database directly, so a
 letter inserted by hand without a case, or a case without a lead unit, is
 caught the same as one the pipeline lost.
+
+A case merged into another by a reviewer (status "merged") is no case to
+close: its letters live on in the case it points to, so it is neither counted
+nor reported as a case without letters — but one still holding letters is a
+problem, because those letters would then be counted twice.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipeline.cases.deadlines import days_overdue, effective_result_due
+from pipeline.cases.handling import MERGED_STATUS
 from pipeline.config import Policy
 from pipeline.output.contract import write_text_atomic
 from pipeline.store.models import Case, CaseEvent, CaseLetter, Letter, Quarantine, Receipt
@@ -37,6 +43,8 @@ class ClosureReport:
     # Marked closed, but without a dated result and a dated reply on record
     # (policy §5): not counted as closed.
     closed_without_result_and_reply: list[str] = field(default_factory=list)
+    merged: int = 0  # merged into another case: not counted in ``cases``
+    merged_with_letters: list[str] = field(default_factory=list)
     closed: int = 0
     open_in_time: int = 0
     overdue: list[dict] = field(default_factory=list)
@@ -59,9 +67,13 @@ def closure_check(session: Session, *, today: date, policy: Policy) -> ClosureRe
     report.letters_without_case = list(session.scalars(
         select(Letter.id).outerjoin(CaseLetter, CaseLetter.letter_id == Letter.id)
         .where(CaseLetter.case_id.is_(None)).order_by(Letter.id)))
-    cases = list(session.scalars(select(Case).order_by(Case.id)))
-    report.cases = len(cases)
     with_letters = set(session.scalars(select(CaseLetter.case_id).distinct()))
+    every_case = list(session.scalars(select(Case).order_by(Case.id)))
+    merged = [case.id for case in every_case if case.status == MERGED_STATUS]
+    report.merged = len(merged)
+    report.merged_with_letters = [case_id for case_id in merged if case_id in with_letters]
+    cases = [case for case in every_case if case.status != MERGED_STATUS]
+    report.cases = len(cases)
     dated = {(case_id, kind) for case_id, kind in session.execute(
         select(CaseEvent.case_id, CaseEvent.kind).where(CaseEvent.kind.in_(("result", "reply")),
                                                         CaseEvent.on_date.is_not(None)))}
@@ -105,6 +117,9 @@ def closure_check(session: Session, *, today: date, policy: Policy) -> ClosureRe
     if report.closed_without_result_and_reply:
         report.problems.append(f"{len(report.closed_without_result_and_reply)} case(s) marked closed without a dated"
                                " result and reply: " + ", ".join(report.closed_without_result_and_reply[:20]))
+    if report.merged_with_letters:
+        report.problems.append(f"{len(report.merged_with_letters)} merged case(s) still holding letters: "
+                               + ", ".join(report.merged_with_letters[:20]))
     if report.cases_without_letters:
         report.problems.append(f"{len(report.cases_without_letters)} case(s) without letters: "
                                + ", ".join(report.cases_without_letters[:20]))
@@ -117,7 +132,8 @@ def to_markdown(report: ClosureReport) -> str:
         f"# 处结率检查 {report.as_of}",
         "",
         f"- 收到文件 {report.files_received} 件：登记来信 {report.letters} 件，隔离 {report.quarantined} 件",
-        f"- 事项 {report.cases} 件：已办结 {report.closed}，期限内在办 {report.open_in_time}，超期 {len(report.overdue)}",
+        f"- 事项 {report.cases} 件：已办结 {report.closed}，期限内在办 {report.open_in_time}，超期 {len(report.overdue)}"
+        + (f"（另有 {report.merged} 件已并入其他事项）" if report.merged else ""),
         f"- 处结率 {rate}（目标 {report.target_rate:.0%}）",
         "",
     ]

@@ -111,7 +111,7 @@ def next_case_id(session: Session, *, registered_on: date) -> str:
     return f"{prefix}{sequence + 1:03d}"
 
 
-def _recount_signatories(session: Session, case: Case) -> None:
+def recount_signatories(session: Session, case: Case) -> None:
     letters = session.scalars(select(Letter).options(selectinload(Letter.signatories))
                               .join(CaseLetter, CaseLetter.letter_id == Letter.id)
                               .where(CaseLetter.case_id == case.id).order_by(Letter.received_at, Letter.id))
@@ -181,7 +181,7 @@ def group_letters(session: Session, *, letter_ids: list[str] | None = None, now:
     # Once per case, not per letter: a form letter with a thousand copies
     # would otherwise re-read the whole case a thousand times.
     for case in touched.values():
-        _recount_signatories(session, case)
+        recount_signatories(session, case)
     session.flush()
     return decisions
 

@@ -28,6 +28,9 @@ from pipeline.store.models import Assignment, Case, CaseEvent
 # every new letter, and must not silently undo a person's decision.
 MANUAL_ROUTING_PREFIX = "人工改派"
 OPEN_STATUSES = ("registered", "triage", "assigned", "acknowledged", "resulted", "replied")
+# A case whose letters a reviewer merged into another (pipeline.review.case_edits): it
+# holds no letters any more and is neither open nor closed — only a pointer, kept for the record.
+MERGED_STATUS = "merged"
 
 
 @dataclass(frozen=True)

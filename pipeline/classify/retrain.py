@@ -7,7 +7,11 @@ candidate and the model in force are both scored on the fixed evaluation set
 (``settings.evaluation_data``, never trained on); the candidate is promoted —
 written under ``$LIANMING_HOME/models/<version>`` and named in
 ``models/CURRENT`` — only if its macro-F1 there is not lower. The card
-records how many corrections went in and both scores.
+(model_card.json, and a section of MODEL_CARD.md) records how many
+corrections went in, both scores and whether it was promoted; the
+corrections a promoted model learned from are marked with its version
+(``Correction.used_in_model``). Run by ``lianming train --with-corrections``
+and by the weekly retraining flow.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.classify.classifier import IssueClassifier
 from pipeline.classify.dataset import check_labels_in_taxonomy, read_corpus
-from pipeline.classify.persistence import load_model, save_model, write_card
+from pipeline.classify.persistence import CARD_MARKDOWN, load_model, save_model, write_card
 from pipeline.classify.registry import CURRENT_POINTER, current_classifier, home_models_dir
 from pipeline.classify.training import classification_metrics, train_model
 from pipeline.config import load_policy
@@ -69,7 +73,20 @@ def promote(settings: Settings, model_dir: Path) -> None:
     os.replace(tmp, pointer)
 
 
-def retrain_with_corrections(session: Session, settings: Settings, *, cv_folds: int = 0,
+def _retraining_markdown(card: dict) -> str:
+    evaluation, extra = card["evaluation"], card.get("extra", {})
+    before, after = evaluation["before"], evaluation["after"]
+    return "\n".join([
+        "", "## Retraining with reviewers' corrections", "",
+        f"- corrections trained on: {extra.get('corrections', 0)}",
+        f"- evaluation set: `{evaluation['set']}` ({evaluation['samples']} letters, never trained on)",
+        f"- model in force before: accuracy {before['accuracy']:.4f}, macro-F1 {before['macro_f1']:.4f}",
+        f"- this model: accuracy {after['accuracy']:.4f}, macro-F1 {after['macro_f1']:.4f}",
+        f"- {card['promotion']['reason']}", "",
+    ])
+
+
+def retrain_with_corrections(session: Session, settings: Settings, *, cv_folds: int = 0, n_jobs: int | None = None,
                              promote_if_not_worse: bool = True) -> RetrainResult:
     corpus = read_corpus(settings.training_data)
     corrections = corrected_examples(session)
@@ -84,7 +101,7 @@ def retrain_with_corrections(session: Session, settings: Settings, *, cv_folds: 
     eval_labels = list(evaluation.labels or [])
 
     before = evaluate_on(current_classifier(settings), evaluation.texts, eval_labels)
-    trained = train_model(texts, labels, cv_folds=cv_folds)
+    trained = train_model(texts, labels, cv_folds=cv_folds, n_jobs=n_jobs)
     staging = home_models_dir(settings) / f".staging-{os.getpid()}"
     card = save_model(trained, staging, {
         "name": "city", "training_file": settings.training_data,
@@ -103,6 +120,8 @@ def retrain_with_corrections(session: Session, settings: Settings, *, cv_folds: 
               + ("promoted" if promoted else "not promoted (worse)" if not not_worse else "not promoted (asked not to)"))
     card["promotion"] = {"promoted": promoted, "reason": reason}
     write_card(model_dir, card)
+    with open(model_dir / CARD_MARKDOWN, "a", encoding="utf-8") as markdown:
+        markdown.write(_retraining_markdown(card))
     if promoted:
         promote(settings, model_dir)
         _mark_used(session, [letter_id for letter_id, _, _ in corrections], card["version"])

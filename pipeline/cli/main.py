@@ -138,11 +138,12 @@ def migrate(home: HomeOpt = None, db_url: DbOpt = None, config: ConfigOpt = None
 
 
 def _register_commands() -> None:
-    from pipeline.cli import case_commands, model_commands, office_commands
+    from pipeline.cli import case_commands, model_commands, office_commands, web_commands
 
     model_commands.register(app)
     case_commands.register(app)
     office_commands.register(app)
+    web_commands.register(app)
 
 
 _register_commands()

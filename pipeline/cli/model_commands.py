@@ -1,5 +1,10 @@
 """``lianming train``, ``lianming classify`` and ``lianming benchmark tipdm``.
 
+``lianming train --with-corrections`` retrains a deployment's model on its
+training corpus plus the reviewers' category corrections and promotes it
+only if it is not worse on the fixed evaluation set
+(:func:`pipeline.classify.retrain.retrain_with_corrections`).
+
 ``register(app)`` adds the commands to the main app; ``pipeline.cli.main``
 calls it. Command bodies run under main's ``_guard`` so a LianmingError
 becomes a message and its exit code, as for every other command. Heavy
@@ -18,6 +23,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from pipeline.cli.options import ConfigOpt, DbOpt, HomeOpt
 
 DEFAULT_MODELS_DIR = Path("models")
 DEFAULT_TIPDM_DIR = Path("../shared/data/tipdm2020")
@@ -62,22 +69,72 @@ def _print_card_summary(card: dict[str, Any], model_dir: Path) -> None:
                   f" model file {card['model_file_bytes'] / 1e6:.1f} MB; written to {model_dir}")
 
 
+def _check_train_options(*, with_corrections: bool, data: Path | None, fixed_by_deployment: dict[str, Any]) -> None:
+    from pipeline.errors import UsageError
+
+    if with_corrections:
+        given = [option for option, value in fixed_by_deployment.items() if value]
+        if given:  # the deployment's models folder and its corpus format are fixed: refuse rather than ignore
+            raise UsageError(f"{', '.join(given)} cannot be used with --with-corrections")
+    elif data is None:
+        raise UsageError("--data is required (or --with-corrections to retrain a deployment's model)")
+
+
+def _retrain(*, data: Path | None, policy: Path | None, cv_folds: int, jobs: int, home: Path | None,
+             db_url: str | None, config: Path | None) -> None:
+    """The body of ``train --with-corrections``: retrain, compare, promote if not worse, report."""
+
+    def go():
+        from pipeline.classify.retrain import retrain_with_corrections
+        from pipeline.cli.main import _settings
+        from pipeline.context import PipelineContext
+
+        settings = _settings(home, db_url, config)
+        overrides = {"training_data": data, "policy_dir": policy}
+        settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+        ctx = PipelineContext.open(settings)
+        try:
+            with ctx.db.session() as session:
+                return settings, retrain_with_corrections(session, settings, cv_folds=cv_folds, n_jobs=jobs)
+        finally:
+            ctx.close()
+
+    with console.status("training on the corpus and the reviewers' corrections, then scoring both models..."):
+        settings, result = _guarded(go)
+    console.print(_metrics_table(f"evaluation set {settings.evaluation_data}",
+                                 [("model in force", result.before), (f"candidate {result.version}", result.after)]))
+    console.print(f"{result.corrections} reviewer correction(s) trained on; {result.reason};"
+                  f" written to {result.model_dir}")
+    if result.promoted and settings.model_dir is not None:
+        # An explicit model_dir setting wins over models/CURRENT (see registry.current_model_dir).
+        console.print(f"[yellow]note:[/] the model_dir setting ({settings.model_dir}) still names the model in use;"
+                      " unset it to use the promoted one")
+
+
 def register(app: typer.Typer) -> None:
     """Add ``train``, ``classify`` and the ``benchmark`` group to ``app``."""
 
     @app.command()
     def train(
-        data: Annotated[Path, typer.Option("--data", help="Labelled JSONL: one object per line with text (and title) and label.")],
+        data: Annotated[Path | None, typer.Option("--data", help="Labelled JSONL: one object per line with text (and title) and label. With --with-corrections: default the training_data setting.")] = None,
         text_field: Annotated[str, typer.Option("--text-field", help="Field holding the text; a 'title' field is prepended.")] = "text",
         label_field: Annotated[str, typer.Option("--label-field", help="Field holding the label.")] = "label",
         out: Annotated[Path | None, typer.Option("--out", help="Model folder (default models/<name>).")] = None,
         name: Annotated[str | None, typer.Option("--name", help="Model name (default: the data file's stem).")] = None,
         cv_folds: Annotated[int, typer.Option("--cv-folds", help="Cross-validation folds for the card's figures; 0 skips.")] = 5,
         check_labels: Annotated[bool, typer.Option("--check-labels", help="Refuse labels that are not category codes of the policy taxonomy.")] = False,
-        policy: Annotated[Path | None, typer.Option("--policy", help="Policy folder for --check-labels (default: packaged).")] = None,
+        policy: Annotated[Path | None, typer.Option("--policy", help="Policy folder for --check-labels and --with-corrections (default: packaged, or the policy_dir setting).")] = None,
         jobs: Annotated[int, typer.Option("--jobs", help="Cross-validation folds run in parallel.")] = 1,
+        with_corrections: Annotated[bool, typer.Option("--with-corrections", help="Retrain the deployment's model on the training data plus reviewers' category corrections; promote it only if not worse on the evaluation set.")] = False,
+        home: HomeOpt = None, db_url: DbOpt = None, config: ConfigOpt = None,
     ) -> None:
         """Train the issue classifier on a labelled JSONL file and save it with its model card."""
+        _guarded(_check_train_options, with_corrections=with_corrections, data=data,
+                 fixed_by_deployment={"--out": out, "--name": name, "--text-field": text_field != "text",
+                                      "--label-field": label_field != "label"})
+        if with_corrections:
+            _retrain(data=data, policy=policy, cv_folds=cv_folds, jobs=jobs, home=home, db_url=db_url, config=config)
+            return
 
         def go() -> tuple[dict[str, Any], Path]:
             from pipeline.classify import check_labels_in_taxonomy, read_corpus, save_model, train_model

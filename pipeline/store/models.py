@@ -201,7 +201,8 @@ class Case(Base):
     township: Mapped[str | None] = mapped_column(String(64))
     signatory_count: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="registered", index=True,
-                                        doc="registered | assigned | acknowledged | resulted | replied | closed | triage")
+                                        doc="registered | assigned | acknowledged | resulted | replied | closed"
+                                            " | triage | merged (its letters moved into another case by a reviewer)")
     risk_level: Mapped[str | None] = mapped_column(String(8))
     risk_reasons: Mapped[list | None] = mapped_column(JSON)
     level: Mapped[str | None] = mapped_column(String(12))
@@ -270,7 +271,15 @@ class CaseEvent(Base):
 
 
 class Correction(Base):
-    """A reviewer's change to a machine result; corrected labels feed retraining."""
+    """A reviewer's change to a machine result; corrected labels feed retraining.
+
+    Written by :mod:`pipeline.review`. ``field`` of a letter: one of
+    ``corrections.LETTER_FIELDS``, ``stated_total`` (dropped by a lower
+    count), or ``case`` (moved, merged or split: old and new case id). Of a
+    case: ``routing`` (old and new as JSON), ``merged_into`` or
+    ``split_into`` (the other case's id). ``used_in_model``: the version of
+    the promoted model that learned from a category correction.
+    """
 
     __tablename__ = "corrections"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

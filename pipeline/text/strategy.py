@@ -79,7 +79,10 @@ def ocr_page(image: Image.Image, dpi: int, *, engine: OcrEngine, read_tables: bo
     # Number cells that fail their check are re-read by the other engines too.
     others = [e.recognize_line for e in getattr(engine, "engines", [])[1:] if hasattr(e, "recognize_line")]
     primary = getattr(engine, "engines", [engine])[0]
-    tables = [(grid, read_table(image, grid, dpi, primary.recognize_line, alternates=others)) for grid in grids]
+    # RapidOCR's recogniser output narrowed to digits, for number cells.
+    digit_reader = getattr(primary, "digit_probabilities", None)
+    tables = [(grid, read_table(image, grid, dpi, primary.recognize_line, alternates=others,
+                                digit_reader=digit_reader)) for grid in grids]
     lines = merge_table_lines(result.lines, tables)
     chars = sum(len(line.text) for line in lines if line.confidence is not None)
     confidence = (sum(line.confidence * len(line.text) for line in lines if line.confidence is not None) / chars
