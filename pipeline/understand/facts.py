@@ -31,6 +31,7 @@ from pipeline.understand.intent import (
     is_hearsay,
     split_sentences,
 )
+from pipeline.understand.subjects import subject_names
 
 # A sentence saying the writers have no complaint about something (…这个我们
 # 没有意见) raises no secondary matter.
@@ -101,29 +102,6 @@ def _county_complaint(sentences: list[str], policy: Policy) -> str | None:
 # --- city-level subjects ------------------------------------------------------------
 
 
-def _name_forms(name: str, city: str) -> tuple[str, ...]:
-    """A configured name and its form without the city (明州市第二机械厂 -> 第二机械厂).
-
-    Only a prefix is dropped, and only when a distinctive core of 4+
-    characters remains, so 市重点工程 is never shortened to a common 重点工程.
-    """
-    short_city = city.removesuffix("市")
-    forms = [name]
-    for prefix in (city, short_city):
-        core = name.removeprefix(prefix)
-        if core != name and len(core) >= 4:
-            forms.append(core)
-    return tuple(dict.fromkeys(forms))
-
-
-def _city_level_subjects(sentences: list[str], policy: Policy) -> tuple[str, ...]:
-    # Names are matched across sentences and line breaks (明州铁路二\n线).
-    text = "".join(sentences)
-    jurisdiction = policy.jurisdiction
-    names = jurisdiction.city_level_projects + jurisdiction.city_level_enterprises
-    return tuple(n for n in names if any(form in text for form in _name_forms(n, jurisdiction.city)))
-
-
 # --- secondary categories -------------------------------------------------------------
 
 
@@ -150,6 +128,6 @@ def find_facts(text: str, *, policy: Policy, primary_category: str | None = None
         repeated_cue=repeated_cue,
         county_complaint=complaint_cue is not None,
         county_complaint_cue=complaint_cue,
-        city_level_subjects=_city_level_subjects(sentences, policy),
+        city_level_subjects=subject_names("".join(sentences), policy=policy),
         secondary_categories=_secondary_categories(sentences, policy, primary_category),
     )

@@ -27,6 +27,7 @@ import ahocorasick
 
 from pipeline.config import Policy
 from pipeline.config.schema import County
+from pipeline.understand.subjects import subjects_named
 
 
 @dataclass(frozen=True)
@@ -66,10 +67,6 @@ _SERIAL_NUMBER = re.compile(r"^\d{1,3}(?!\d)")
 _SENTENCE_PUNCTUATION = re.compile(r"[，。；！？,;!?]")
 _LETTERHEAD = re.compile(r"^(地址|住址|通讯地址)\s*[:：]")
 _ADDRESSEE_SEARCH_LINES = 6
-# One misread char is forgiven in a subject name this long; in a shorter one
-# too few chars remain to be sure (的重点工程 is not 市重点工程).
-_MIN_TOLERANT_SUBJECT = 6
-_MIN_SUBJECT_REMAINDER = 4  # 明州铁路二线 -> 铁路二线; a shorter rest is no name
 
 
 @dataclass(frozen=True)
@@ -241,34 +238,6 @@ def _resolve(mention: _Mention, anchors: set[_Spot]) -> _Spot | None:
     return _shared(spots)
 
 
-def _subjects_named(stream: str, *, policy: Policy) -> list[tuple[str, int, int]]:
-    """(configured name, start, end) of each city-level project or enterprise the letter names."""
-    jurisdiction = policy.jurisdiction
-    city_forms = sorted({jurisdiction.city, _short_form(jurisdiction.city, _COUNTY_ENDINGS) or ""}, key=len,
-                        reverse=True)
-    named: list[tuple[str, int, int]] = []
-    for name in jurisdiction.city_level_projects + jurisdiction.city_level_enterprises:
-        forms = [name]
-        prefix = next((c for c in city_forms if c and name.startswith(c)), "")
-        if prefix and len(name) - len(prefix) >= _MIN_SUBJECT_REMAINDER:
-            forms.append(name[len(prefix):])  # 明州市第二机械厂 is also written 第二机械厂
-        for form in forms:
-            for start in _occurrences(stream, form, tolerate_one=len(form) >= _MIN_TOLERANT_SUBJECT):
-                if not any(start < end and s < start + len(form) for _, s, end in named):
-                    named.append((name, start, start + len(form)))
-    return named
-
-
-def _occurrences(stream: str, form: str, *, tolerate_one: bool) -> list[int]:
-    if not tolerate_one:
-        return [m.start() for m in re.finditer(re.escape(form), stream)]
-    # With one char misread, the first or the last is still right: try from those.
-    starts = {m.start() for m in re.finditer(re.escape(form[0]), stream)}
-    starts |= {m.end() - len(form) for m in re.finditer(re.escape(form[-1]), stream)}
-    return sorted(s for s in starts if 0 <= s <= len(stream) - len(form)
-                  and sum(a != b for a, b in zip(stream[s:s + len(form)], form)) <= 1)
-
-
 # --- choosing ---------------------------------------------------------------------------
 
 
@@ -294,7 +263,7 @@ def find_place(text: str, *, policy: Policy) -> Place:
     jurisdiction = policy.jurisdiction
     automaton = _automaton(jurisdiction.counties, tuple(jurisdiction.township_government_suffixes))
     stream, kinds = _stream(text)
-    subjects = _subjects_named(stream, policy=policy)
+    subjects = subjects_named(stream, policy=policy)
     # A subject's name is not a place: 北岭工业园扩建 is a city project wherever it is built.
     mentions = _mentions(stream, kinds, automaton, [(start, end) for _, start, end in subjects])
     anchors = {m.term.spots[0] for m in mentions if len(m.term.spots) == 1 and not m.term.short}
