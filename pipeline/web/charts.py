@@ -46,8 +46,9 @@ def horizontal(rows: list[dict], *, label: str, series: list[Series], width: int
         y = i * ROW + 2
         bars = []
         for j, s in enumerate(series):
-            value = row.get(s.key) or 0
-            w = round(room * float(value) / top, 1)
+            # None (a rate with nothing due or closed yet) stays None: no bar, and the label says "—", not 0%.
+            value = row.get(s.key)
+            w = round(room * float(value or 0) / top, 1)
             bars.append({"x": label_width, "y": round(y + j * per_bar, 1), "w": w, "h": round(per_bar - 1, 1),
                          "value": value, "css": s.css, "name": s.name})
         chart.rows.append({"label": str(row.get(label) if row.get(label) is not None else "—"),
@@ -87,7 +88,7 @@ def dashboard_charts(stats: dict) -> dict[str, Chart]:
     categories = [r for r in stats["by_category"] if r["letters"] or r["cases"]]
     counties = [{**r, "label": r["county"] or "地点不明"} for r in stats["by_place"]]
     risk = [{**r, "label": r["name"]} for r in stats["open_risk"]]
-    units = [{"unit": r["unit"], "rate": r["closure_rate"] or 0} for r in stats["units"]]
+    units = [{"unit": r["unit"], "rate": r["closure_rate"]} for r in stats["units"]]
     return {
         "category": horizontal(categories, label="name", series=LETTERS_AND_CASES),
         "place": horizontal(counties, label="label", series=LETTERS_AND_CASES),
