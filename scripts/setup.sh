@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   tesseract-ocr tesseract-ocr-chi-sim   # OCR engine and its Chinese model
-  fonts-noto-cjk fonts-wqy-zenhei fonts-arphic-ukai fonts-arphic-uming  # rendering and sample generation
+  fonts-noto-cjk fonts-wqy-zenhei fonts-wqy-microhei fonts-arphic-ukai fonts-arphic-uming  # rendering and sample generation
   poppler-utils                         # pdftoppm, for looking at PDFs
   libgl1 libglib2.0-0                   # OpenCV (pulled in by RapidOCR) loads these at import
   chromium                              # the web workspace's browser tests (Playwright drives /usr/bin/chromium)

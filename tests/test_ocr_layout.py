@@ -162,3 +162,87 @@ def test_table_rows_serialise_to_json():
     page, dpi = prepare_for_ocr(Image.open(TABLE), 300)
     result = ocr_page(page, dpi, engine=get_engine("rapidocr"), read_tables=True)
     json.dumps([{"text": line.text, "bbox": line.bbox} for line in result.lines])
+
+
+# --- Number cells: digits from the recogniser's own output, crops, checks ---------------------------
+
+ID_CELL = RESOURCES / "cells" / "id_copied_twice.png"  # 33252119780125211X, the leading 3 broken
+MOBILE_CELL = RESOURCES / "cells" / "mobile_broken_4.png"  # 19948567193, the 4 broken into a "1"
+
+
+def whole_cell(path):
+    """A cell crop with its rules and 12 px of margin: (page, the cell's box)."""
+    page = Image.open(path).convert("L")
+    return page, (12, 12, page.width - 13, page.height - 13)
+
+
+def test_digits_narrowed_from_the_recogniser_output():
+    from pipeline.text.ocr.ctc import DIGITS, best_paths, digit_columns, greedy, log_likelihood, narrow_to_digits
+
+    alphabet = ["blank", "1", "l", "O", "0", "中", *"23456789X"]
+    probs = np.zeros((4, len(alphabet)))
+    probs[0, alphabet.index("l")] = 0.9  # a lookalike counts for its digit
+    probs[0, 0] = 0.1
+    probs[1, alphabet.index("中")] = 1.0  # any other character counts as nothing
+    probs[2, alphabet.index("O")] = 0.6
+    probs[2, alphabet.index("8")] = 0.4
+    probs[3, 0] = 1.0
+    narrow = narrow_to_digits(probs, digit_columns(alphabet))
+    assert narrow.shape == (4, 1 + len(DIGITS))
+    assert narrow[1, 0] == pytest.approx(1.0)
+    assert greedy(narrow).text == "10"
+    paths = best_paths(narrow, floor=0.0)
+    assert [p.text for p in paths[:2]] == ["10", "18"]
+    # the beam's probability of a string is its CTC likelihood: here one path each
+    assert paths[0].log_prob == pytest.approx(np.log(0.9 * 1.0 * 0.6 * 1.0))
+    assert log_likelihood(narrow, "18") == pytest.approx(np.log(0.9 * 0.4))
+
+
+def test_broken_digit_read_right_from_the_smoothed_crop():
+    from pipeline.text.tables import SURE, read_number_cell
+
+    rapid = get_engine("rapidocr")
+    page, cell = whole_cell(MOBILE_CELL)
+    line = read_number_cell(page, cell, 300, "mobile", [rapid.recognize_line], digit_reader=rapid.digit_probabilities)
+    assert line.text == "19948567193"
+    assert line.confidence >= SURE
+
+
+def test_id_number_found_among_the_recogniser_readings_by_its_checksum():
+    from pipeline.text.numbers import valid_id_number
+    from pipeline.text.tables import DOUBTFUL, _digit_reading, cell_image, read_number_cell
+
+    rapid, tesseract = get_engine("rapidocr"), get_engine("tesseract")
+    page, cell = whole_cell(ID_CELL)
+    smoothed = cell_image(page, cell, 300, smooth=1.5)
+    text, _, best = _digit_reading(rapid.digit_probabilities(smoothed), "id")
+    assert (text, best) == ("33252119780125211X", False)  # not the best reading, but the best that checks
+    assert valid_id_number(text)
+    line = read_number_cell(page, cell, 300, "id", [rapid.recognize_line, tesseract.recognize_line],
+                            digit_reader=rapid.digit_probabilities)
+    assert line.text == "33252119780125211X"  # confirmed by Tesseract on the smoothed crop
+    # Without a second engine the one valid reading is kept, and shown to review as doubtful.
+    alone = read_number_cell(page, cell, 300, "id", [rapid.recognize_line], digit_reader=rapid.digit_probabilities)
+    assert (alone.text, alone.confidence <= DOUBTFUL) == ("33252119780125211X", True)
+
+
+def test_lines_carry_their_least_sure_character():
+    boxes = [((100, 100, 300, 138), "王德明", 0.9, 0.7), ((500, 102, 700, 140), "13812345678", 0.99, 0.95)]
+    (line,) = assemble_lines(boxes)
+    assert line.weakest == pytest.approx(70.0)
+    assert line.review_confidence == pytest.approx(70.0)
+    page, dpi = prepare_for_ocr(Image.open(TABLE), 300)
+    result = get_engine("rapidocr").recognize(page, dpi=dpi)
+    assert all(line.weakest is not None and line.weakest <= line.confidence + 1e-6 for line in result.lines)
+
+
+def test_box_under_the_score_filter_is_re_read_when_asked():
+    # Row numbers 8 and 9 of a signature table, a photocopier streak through them:
+    # the recogniser scores the "9" box under 0.5 and the library would drop it.
+    from pipeline.text.ocr.rapid import RapidOcrEngine
+
+    page = Image.open(RESOURCES / "cells" / "row_numbers_streak.png").convert("L")
+    assert RapidOcrEngine().recognize(page, dpi=300).lines == []
+    reread = RapidOcrEngine(recover_dropped=True).recognize(page, dpi=300)
+    assert [line.text for line in reread.lines] == ["9"]
+    assert reread.lines[0].confidence >= 50

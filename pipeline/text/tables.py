@@ -5,7 +5,9 @@ ID numbers, 11-digit phones — and where whole-page OCR is weakest: rules read
 as "|" and "一", narrow columns vanish, cells run together. Here the grid is
 found from its rules (long horizontal and vertical ink runs), each cell is
 cropped inside its rules and recognised as one line, and rows come out in
-order with their cells in order, joined by a space.
+order with their cells in order, joined by a space. ID-card and phone cells
+are read from several crops and engines until a reading passes its check and
+is confirmed (``read_number_cell``); one that is not comes out doubtful.
 """
 
 from __future__ import annotations
@@ -202,9 +204,11 @@ def read_number_cell(page: Image.Image, cell, dpi: int, kind: str, recognizers, 
     it, then the first two by the other line readers (Tesseract with a digit
     whitelist). A reading counts only if it passes its check (an ID number's
     checksum and birth date; a mobile's 11 digits starting 1[3-9]); the
-    number is taken as soon as two readings agree on it, or, for an ID
-    number, as soon as the recogniser's own best reading of a crop passes
-    its checksum. When no two readings agree, the most supported valid
+    number is taken as soon as two readings agree on it, or as soon as the
+    recogniser's own best reading of a crop passes its check: an ID number's
+    checksum alone, a mobile's pattern with every digit at least ``SURE``
+    (a pattern is weak evidence: a "4" read as "1" still looks like a
+    mobile). When no two readings agree, the most supported valid
     reading (else the first reading) is kept with a confidence of at most
     ``DOUBTFUL``, so that review sees it. Other number columns (序号) are
     read once.
@@ -227,7 +231,7 @@ def read_number_cell(page: Image.Image, cell, dpi: int, kind: str, recognizers, 
     for image, recognize in readers:
         if recognize is None:
             text, confidence, best = _digit_reading(digit_reader(image), kind)
-            if valid(text) and ((kind == "id" and best) or confidence >= SURE):
+            if best and valid(text) and (kind == "id" or confidence >= SURE):
                 return OcrLine(text=text, confidence=confidence)
         else:
             line = recognize(image, digits=True)
@@ -249,14 +253,16 @@ def read_table(page: Image.Image, grid: TableGrid, dpi: int, recognize_line, *, 
     """One OcrLine per table row: the cells' texts in order, joined by a space.
 
     The header row decides which columns hold numbers; their cells are read
-    as digits (``alternates``: other engines' line readers, tried when a
-    reading fails its check), so an ID number or phone comes out whole or
-    visibly doubtful, never with a character in it.
+    as digits (``digit_reader``: the recogniser's output narrowed to digits;
+    ``alternates``: other engines' line readers, asked when no reading is
+    sure), so an ID number or phone comes out whole or visibly doubtful,
+    never with a character in it. A row's ``weakest`` is its least sure
+    cell's.
     """
     lines = []
     number_columns: dict[int, str] = {}
     for row_index, row in enumerate(grid.cells()):
-        texts, confs = [], []
+        texts, confs, weakest = [], [], []
         for col, cell in enumerate(row):
             if col in number_columns:
                 line = read_number_cell(page, cell, dpi, number_columns[col], [recognize_line, *alternates],
@@ -274,10 +280,11 @@ def read_table(page: Image.Image, grid: TableGrid, dpi: int, recognize_line, *, 
             if text:
                 texts.append(text)
                 confs.append((line.confidence if line.confidence is not None else 0.0, len(line.text)))
+                weakest.append(line.review_confidence if line.review_confidence is not None else 0.0)
         if texts:
             chars = sum(n for _, n in confs) or 1
             lines.append(OcrLine(text=" ".join(texts), confidence=sum(c * n for c, n in confs) / chars,
-                                 bbox=(row[0][0], row[0][1], row[-1][2], row[0][3])))
+                                 bbox=(row[0][0], row[0][1], row[-1][2], row[0][3]), weakest=min(weakest)))
     return lines
 
 

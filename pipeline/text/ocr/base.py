@@ -18,6 +18,14 @@ class OcrLine:
     text: str
     confidence: float | None  # 0-100, mean over the line's words
     bbox: tuple[int, int, int, int] | None = None  # left, top, right, bottom in page pixels
+    # 0-100, the least sure character's confidence where the engine gives one
+    # per character (RapidOCR); ``review_confidence`` falls back to the line's.
+    weakest: float | None = None
+
+    @property
+    def review_confidence(self) -> float | None:
+        """The confidence to sort lines for review by: the least sure character's, else the line's."""
+        return self.weakest if self.weakest is not None else self.confidence
 
 
 @dataclass(frozen=True)
