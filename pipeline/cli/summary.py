@@ -70,6 +70,10 @@ def print_run(console: Console, summary: dict, out: Path) -> None:
     table.add_row("quarantined", str(len(summary["quarantined"])))
     table.add_row("letters read this run", str(summary["text_read"]))
     table.add_row("letters whose text failed", str(len(summary["text_failed"])))
+    table.add_row("letters understood (classified, parsed)", str(summary.get("understood", 0)))
+    table.add_row("  of which need a reviewer", str(summary.get("needs_review", 0)))
+    table.add_row("new cases opened", str(summary.get("cases_opened", 0)))
+    table.add_row("letters joined to an existing case", str(summary.get("letters_joined_cases", 0)))
     for name, n in summary["outputs"].items():
         table.add_row(f"{name} written", str(n))
     console.print(table)
