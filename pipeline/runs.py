@@ -67,7 +67,8 @@ def group_into_cases(ctx: PipelineContext, letter_ids: list[str]) -> list:
     from pipeline.cases.grouping import group_letters
 
     with ctx.db.session() as session:
-        return group_letters(session, letter_ids=letter_ids, now=datetime.now(UTC))
+        return group_letters(session, letter_ids=letter_ids, now=datetime.now(UTC),
+                             zone=ZoneInfo(ctx.settings.timezone), actor=ctx.actor, flow_run_id=ctx.run_id)
 
 
 def export(ctx: PipelineContext, report: IntakeReport, out_dir: Path) -> dict:

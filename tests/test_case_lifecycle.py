@@ -419,3 +419,37 @@ def test_case_commands_record_steps_and_refuse_with_the_case_rule_exit_code(ctx,
     with ctx.db.session() as s:
         actions = list(s.scalars(select(AuditEntry.action).where(AuditEntry.entity_id == "C1").order_by(AuditEntry.id)))
     assert actions == ["case.assessed", "case.ack", "case.result", "case.reply"]
+
+
+def test_an_overdue_rise_stands_when_a_letter_joins_without_a_date(ctx):
+    """The daily check raised the case; a batch (no date) re-assessing it must not lower it again."""
+    with ctx.db.session() as session:
+        first = add_letter(session, "L-od1", signatories=3)  # wage arrears, 3 signers: medium
+        case = add_case(session, "C-od", [first])
+        assess(session, case, ctx.policy)
+        assert case.risk_level == "medium"
+        assess(session, case, ctx.policy, today=case.result_due + timedelta(days=5))
+        assert case.risk_level == "high" and any("已超过办结期限" in r for r in case.risk_reasons)
+        second = add_letter(session, "L-od2", received=REGISTERED + timedelta(days=70), signatories=2)
+        session.add(CaseLetter(letter_id=second.id, case_id=case.id, joined_at=records.now()))
+        session.flush()
+        change = assess(session, case, ctx.policy, today=None)
+        assert case.risk_level == "high" and not change.risk_changed
+
+
+def test_an_extension_moves_with_a_deadline_brought_forward(ctx):
+    with ctx.db.session() as session:
+        letter = add_letter(session, "L-ext", signatories=3)
+        case = add_case(session, "C-ext", [letter])
+        assess(session, case, ctx.policy)
+        lifecycle.acknowledge(session, case.id, step(REGISTERED + timedelta(days=1)))
+        lifecycle.extend(session, case.id, step(REGISTERED + timedelta(days=2), text="需要补充调查"),
+                         new_due=case.result_due + timedelta(days=20), policy=ctx.policy)
+        assert case.extended_to - case.result_due == timedelta(days=20)
+        # A follow-up announcing a visit to the province makes the case urgent: 15 days, not 60.
+        follow_up = add_letter(session, "L-ext2", received=REGISTERED + timedelta(days=3), intent="province")
+        session.add(CaseLetter(letter_id=follow_up.id, case_id=case.id, joined_at=records.now()))
+        session.flush()
+        assess(session, case, ctx.policy)
+        assert case.risk_level == "urgent" and case.result_due == REGISTERED + timedelta(days=15)
+        assert case.extended_to == case.result_due + timedelta(days=20)

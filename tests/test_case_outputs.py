@@ -321,3 +321,13 @@ def test_rows_are_not_marked_listed_without_a_run(listed_db, tmp_path):
     assert produce_assignment_lists(listed_db, tmp_path / "a", today=TODAY).rows == 3
     assert produce_assignment_lists(listed_db, tmp_path / "b", today=TODAY).rows == 3
     assert (tmp_path / "b" / "交办单-2026-05-20.xlsx").is_file()
+
+
+def test_closure_names_an_open_case_without_a_deadline_as_a_problem_not_overdue(ctx):
+    with ctx.db.session() as s:
+        case = add_case(s, "C-nodue", [add_letter(s, "L-nodue")], lead_unit="青山县人力资源和社会保障局",
+                        status="assigned")
+        report = closure_check(s, today=CHECK_DAY, policy=ctx.policy)
+    assert report.cases_without_deadline == [case.id]
+    assert case.id not in [row["case_id"] for row in report.overdue]
+    assert any("without a result deadline" in p for p in report.problems) and not report.ok

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.text.cjk import tidy_lines
-from pipeline.understand.signatories import Signatory, identity_key, parse_signatories
+from pipeline.understand.signatories import parse_signatories
 
 BODY = """关于东湾村征地补偿款未兑付的反映
 青山县人民政府：
@@ -195,12 +195,3 @@ def test_letter_without_signatures_has_no_count():
     assert parse.signatories == () and parse.listed_count == 0
     assert parse.count is None and parse.stated_total is None
     assert parse.representative_name is None and parse.representative_phone is None
-
-
-def test_identity_key_prefers_a_valid_id_then_name_and_phone():
-    person = Signatory(1, "陈国强", "332521196503124019", True, "13905761234", None, False)
-    assert identity_key(person) == "id:332521196503124019"
-    misread = Signatory(1, "陈国强", "332521196503124015", False, "13905761234", None, False)
-    assert identity_key(misread) == "name:陈国强|13905761234"
-    listed_by_name = Signatory(None, "陈国强", None, None, None, None, False)
-    assert identity_key(listed_by_name) == "name:陈国强"

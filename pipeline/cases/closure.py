@@ -39,6 +39,7 @@ class ClosureReport:
     letters_without_case: list[str] = field(default_factory=list)
     cases: int = 0
     cases_without_lead_unit: list[str] = field(default_factory=list)
+    cases_without_deadline: list[str] = field(default_factory=list)
     cases_without_letters: list[str] = field(default_factory=list)
     # Marked closed, but without a dated result and a dated reply on record
     # (policy §5): not counted as closed.
@@ -90,15 +91,20 @@ def closure_check(session: Session, *, today: date, policy: Policy) -> ClosureRe
             report.closed += 1
             due_or_closed += 1
             continue
+        if case.result_due is None:
+            # Not overdue (§5 counts cases whose deadline has passed) but not
+            # accounted for either: a problem the check names.
+            report.cases_without_deadline.append(case.id)
+            continue
         late = days_overdue(result_due=case.result_due, extended_to=case.extended_to, today=today)
-        if late > 0 or case.result_due is None:
+        if late > 0:
             due_or_closed += 1
             report.overdue.append({
                 "case_id": case.id, "lead_unit": case.lead_unit, "category": case.category,
                 "risk_level": case.risk_level, "status": case.status,
-                "result_due": str(effective_result_due(case.result_due, case.extended_to) or ""),
+                "result_due": str(effective_result_due(case.result_due, case.extended_to)),
                 "days_overdue": late,
-                "why": "no deadline set" if case.result_due is None else f"{late} days past the result deadline",
+                "why": f"{late} days past the result deadline",
             })
         else:
             report.open_in_time += 1
@@ -111,6 +117,9 @@ def closure_check(session: Session, *, today: date, policy: Policy) -> ClosureRe
     if report.letters_without_case:
         report.problems.append(f"{len(report.letters_without_case)} letter(s) in no case: "
                                + ", ".join(report.letters_without_case[:20]))
+    if report.cases_without_deadline:
+        report.problems.append(f"{len(report.cases_without_deadline)} open case(s) without a result deadline: "
+                               + ", ".join(report.cases_without_deadline[:20]))
     if report.cases_without_lead_unit:
         report.problems.append(f"{len(report.cases_without_lead_unit)} case(s) without a lead unit: "
                                + ", ".join(report.cases_without_lead_unit[:20]))

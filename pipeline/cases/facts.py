@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pipeline.cases.deadlines import days_overdue
 from pipeline.store.models import Case, CaseLetter, Letter
 
 
@@ -92,11 +93,10 @@ def gather_case_facts(session: Session, case: Case, *, zone: ZoneInfo, today: da
     per_letter = tuple(letter_facts(lt, zone=zone) for lt in letters)
     facts = [lt.facts or {} for lt in letters]
     complaint = next((f for f in facts if f.get("county_complaint")), None)
-    registered_on = case.registered_on or (per_letter[0].received_on if per_letter else date.today())
+    registered_on = case.registered_on or (per_letter[0].received_on if per_letter else office_today(zone))
     overdue = 0
-    due = case.extended_to or case.result_due
-    if today is not None and due is not None and case.status != "closed" and today > due:
-        overdue = (today - due).days
+    if today is not None and case.status != "closed":
+        overdue = days_overdue(result_due=case.result_due, extended_to=case.extended_to, today=today)
     return CaseFacts(
         case_id=case.id, category=case.category, registered_on=registered_on, letters=per_letter,
         signatory_count=case.signatory_count,

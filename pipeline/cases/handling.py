@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.cases.deadlines import deadlines_for
 from pipeline.cases.facts import gather_case_facts
-from pipeline.cases.risk import assess_risk
+from pipeline.cases.risk import OVERDUE_REASON, assess_risk
 from pipeline.cases.routing import Routing, route_case
 from pipeline.config import Policy
 from pipeline.store import records
@@ -104,6 +104,11 @@ def assess_case(session: Session, case: Case, *, policy: Policy, zone: ZoneInfo,
     was done meanwhile — may call a case overdue).
     """
     facts = gather_case_facts(session, case, zone=zone, today=today)
+    if today is None and OVERDUE_REASON in (case.risk_reasons or ()):
+        # Without a date (a batch joining a letter, a reviewer's edit) the
+        # overdue rise the daily check found must stand: policy §3 only lets
+        # a level rise once the deadline has passed.
+        facts = replace(facts, overdue_days=max(1, facts.overdue_days))
     risk = assess_risk(facts, policy=policy)
     # Deadlines follow the level the case earned by its letters; the one-level
     # rise for being overdue must not move an already missed deadline.
@@ -117,6 +122,10 @@ def assess_case(session: Session, case: Case, *, policy: Policy, zone: ZoneInfo,
                       text=f"预警 {case.risk_level} → {risk.level}：{'；'.join(risk.reasons)}")
         case.risk_level, case.risk_reasons = risk.level, list(risk.reasons)
     deadlines_changed = (case.ack_due, case.result_due) != (due.ack_due, due.result_due)
+    if deadlines_changed and case.extended_to and case.result_due:
+        # An extension moves the deadline by a number of days; when a higher
+        # risk brings the deadline forward, the granted days move with it.
+        case.extended_to = due.result_due + (case.extended_to - case.result_due)
     case.registered_on = facts.registered_on
     case.summary = case.summary or facts.summary
     case.ack_due, case.result_due = due.ack_due, due.result_due

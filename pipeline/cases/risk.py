@@ -15,6 +15,7 @@ from pipeline.config import Policy
 from pipeline.config.sections import RISK_LEVELS
 
 VISIT_ABOVE_CITY = ("province", "beijing")
+OVERDUE_REASON = "已超过办结期限未办结，预警升一级"
 _PLACE_WORDS = {"province": "省里", "beijing": "北京"}
 
 
@@ -88,7 +89,7 @@ def assess_risk(facts: CaseFacts, *, policy: Policy) -> RiskAssessment:
         raised = raise_one_level(level)
         # No day count in the reason: it would change every day and make the
         # case look "changed" on every nightly assignment list.
-        conditions.append((raised, "已超过办结期限未办结，预警升一级"))
+        conditions.append((raised, OVERDUE_REASON))
         level = raised
     ordered = [reason for _, reason in sorted(conditions, key=lambda c: rank(c[0]))]
     return RiskAssessment(level=level, reasons=tuple(dict.fromkeys(ordered)))

@@ -21,7 +21,7 @@ PACKAGED_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "city"
 CURRENT_POINTER = "CURRENT"
 
 _lock = threading.Lock()
-_loaded: dict[tuple[str, int], IssueClassifier] = {}
+_loaded: dict[str, tuple[int, IssueClassifier]] = {}  # model folder -> (card mtime, model)
 
 
 def home_models_dir(settings: Settings) -> Path:
@@ -52,8 +52,10 @@ def current_classifier(settings: Settings) -> IssueClassifier:
     if not card.is_file():
         raise ConfigError("no issue classifier model here: train one with `lianming train --data training/city`",
                           file=str(model_dir))
-    key = (str(model_dir), card.stat().st_mtime_ns)
+    stamp = card.stat().st_mtime_ns
     with _lock:
-        if key not in _loaded:
-            _loaded[key] = load_model(model_dir)
-        return _loaded[key]
+        cached = _loaded.get(str(model_dir))
+        if cached is None or cached[0] != stamp:
+            # One model per folder: a retrained card replaces the old model in memory.
+            _loaded[str(model_dir)] = cached = (stamp, load_model(model_dir))
+        return cached[1]

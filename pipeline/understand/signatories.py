@@ -245,16 +245,3 @@ def parse_signatories(text: str) -> SignatoryParse:
     return SignatoryParse(
         signatories=tuple(signatories), listed_count=listed, stated_total=stated_total, count=count,
         representative_name=name, representative_phone=phone, notes=tuple(notes))
-
-
-def identity_key(signatory: Signatory) -> str:
-    """One person across a case's letters: the valid ID number, else the name (with the phone, if any)."""
-    if signatory.id_valid and signatory.id_number:
-        return f"id:{signatory.id_number}"
-    if signatory.name:
-        return f"name:{signatory.name}" + (f"|{signatory.phone}" if signatory.phone else "")
-    if signatory.phone:
-        return f"phone:{signatory.phone}"
-    if signatory.id_number:
-        return f"unchecked-id:{signatory.id_number}"
-    return f"unnamed:{signatory.seq}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete
 
@@ -127,7 +128,7 @@ def understand_letter(ctx: PipelineContext, letter_id: str) -> dict:
         letter.county, letter.township, letter.village = place.county, place.township, place.village
         letter.intent = intent.kind
         letter.letter_date = written_on
-        reference = written_on or letter.received_at.date()
+        reference = written_on or letter.received_at.astimezone(ZoneInfo(ctx.settings.timezone)).date()
         letter.intent_detail = _intent_detail(intent, reference=reference)
         letter.facts = _facts_record(facts, place, signatories, classification)
         reasons = review_reasons(classification=classification, ocr_confidence=letter.ocr_confidence,
