@@ -51,7 +51,8 @@ def app(web_settings):
             add_user(s, username=name, password=PASSWORD, role=role, unit=unit, policy=ctx.policy, actor="test")
         c1 = add_case(s, "C1", [add_letter(s, "L1", signatories=12)])
         c2 = add_case(s, "C2", [add_letter(s, "L2", county="河西县", township="河西镇", category="substitute_teacher")])
-        c3 = add_case(s, "C3", [add_letter(s, "L3", text=f"关于拖欠工资的联名信\n{EVIL}\n我们是柳河镇的农民工。",
+        c3 = add_case(s, "C3", [add_letter(s, "L3", text=f"关于拖欠工资的联名信\n{EVIL}\n我们是柳河镇的农民工。"
+                                              "\n1 王建国 11010519491231002X 13812345678",
                                            representative=("<b>王</b>", "13812345678"))])
         for case in (c1, c2, c3):
             assess(s, case, ctx.policy)
@@ -381,6 +382,17 @@ def test_station_uploads_through_intake(app):
     huge = b"0" * (2 * 2**20)  # over any form or upload: refused before it is read
     assert station.post("/api/letters", files={"file": ("huge.pdf", huge, "application/pdf")},
                         headers=headers).status_code == 413
+    # Without a Content-Length (chunked), the body is counted as it arrives and cut off.
+    part = b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\nContent-Type: application/pdf\r\n\r\n'
+
+    def body():
+        yield part
+        for _ in range(64):
+            yield b"0" * 2**16
+
+    chunked = station.post("/api/letters", content=body(),
+                           headers={**headers, "Content-Type": "multipart/form-data; boundary=x"})
+    assert chunked.status_code == 413
     assert station.post("/api/letters", files={"file": ("notes.txt", b"hello", "text/plain")},
                         headers=headers).status_code == 415
     assert station.post("/api/letters", files={"file": ("x.pdf", good, "application/pdf")}).status_code == 403
@@ -422,7 +434,10 @@ def test_letter_text_is_shown_as_text_everywhere(app):
         html = rev.get(path).text
         assert EVIL not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html, path
     assert "<b>王</b>" not in rev.get("/letters/L3").text
-    assert EVIL in rev.get("/api/letters/L3").json()["text"]  # JSON carries the text as it is
+    text = rev.get("/api/letters/L3").json()["text"]
+    assert EVIL in text  # JSON carries the text as it is, except ID numbers (policy §6)
+    assert "11010519491231002X" not in text and "110***********002X" in text and "13812345678" in text
+    assert "11010519491231002X" not in rev.get("/letters/L3").text
     assert "script-src 'self'" in rev.get("/letters/L3").headers["content-security-policy"]
 
 
@@ -492,3 +507,17 @@ def test_known_units_cover_every_routed_unit(app):
     routed = read(app, lambda s: {c.lead_unit for c in s.scalars(select(Case))} |
                   {u for c in s.scalars(select(Case)) for u in c.co_units or []})
     assert routed <= units
+
+
+def test_a_short_signing_key_is_refused_and_a_new_one_is_complete(tmp_path):
+    from pipeline.errors import ConfigError
+    from pipeline.web.auth import MIN_SECRET_BYTES, load_or_create_secret
+
+    empty = tmp_path / "empty_key"
+    empty.write_bytes(b"")
+    with pytest.raises(ConfigError, match="shorter than"):
+        load_or_create_secret(empty)  # signing with b"" would let anyone forge a session
+    fresh = tmp_path / "sub" / "key"
+    key = load_or_create_secret(fresh)
+    assert len(key) >= MIN_SECRET_BYTES and load_or_create_secret(fresh) == key
+    assert fresh.stat().st_mode & 0o077 == 0 and not list(fresh.parent.glob(".*.tmp"))

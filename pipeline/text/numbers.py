@@ -33,3 +33,12 @@ def valid_id_number(number: str) -> bool:
 
 def valid_mobile(number: str) -> bool:
     return bool(_MOBILE.match(number))
+
+
+# An ID-card number inside running text: 18 characters, not part of a longer number.
+_ID_IN_TEXT = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
+
+
+def mask_id_numbers(text: str, mask) -> str:
+    """``text`` with every ID-card number in it replaced by ``mask(number)`` (policy §6)."""
+    return _ID_IN_TEXT.sub(lambda m: mask(m.group(0)), text)

@@ -46,28 +46,64 @@ def _docs_assets() -> Path | None:
 
 
 class BodyLimit:
-    """Refuse a request whose declared body is larger than any form or upload may be (413).
+    """Refuse a request whose body is larger than any form or upload may be (413).
 
     Checked on Content-Length before a byte is read, so a huge upload is not
-    spooled to disk first just to be refused; the upload route checks the file's
-    own size against its limit again while copying it.
+    spooled to disk first just to be refused; a body sent without a length
+    (chunked) is counted as it arrives and cut off past the limit. The upload
+    route checks the file's own size against its limit again while copying it.
     """
 
     def __init__(self, app, *, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
+    async def _refuse(self, send) -> None:
+        body = json.dumps({"detail": f"the request is larger than {self.max_bytes // 2**20} MB"}).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http":
-            length = dict(scope.get("headers") or ()).get(b"content-length")
-            if length is not None and length.isdigit() and int(length) > self.max_bytes:
-                body = json.dumps({"detail": f"the request is larger than {self.max_bytes // 2**20} MB"}).encode()
-                await send({"type": "http.response.start", "status": 413,
-                            "headers": [(b"content-type", b"application/json"),
-                                        (b"content-length", str(len(body)).encode())]})
-                await send({"type": "http.response.body", "body": body})
-                return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or ()).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            await self._refuse(send)
+            return
+        received, overflowed, refused = 0, False, False
+
+        async def counted_receive():
+            # Past the limit the app is told the client went away; whatever it
+            # then answers (a parse error, usually) is replaced by the 413.
+            nonlocal received, overflowed
+            if overflowed:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    overflowed = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message):
+            nonlocal refused
+            if not overflowed:
+                await send(message)
+            elif not refused:
+                refused = True
+                await self._refuse(send)
+
+        try:
+            await self.app(scope, counted_receive, guarded_send)
+        except Exception:
+            if not overflowed:
+                raise
+        if overflowed and not refused:
+            await self._refuse(send)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -97,7 +133,8 @@ def create_app(settings: Settings) -> FastAPI:
         if request.state.session_changed and not request.url.path.startswith("/static"):
             response.set_cookie(COOKIE_NAME, codec.dumps(request.state.web_session), max_age=codec.max_age_s,
                                 path="/", httponly=True, samesite="lax",
-                                secure=cookie_is_secure(settings.web_cookie_secure, request.url.hostname))
+                                secure=cookie_is_secure(settings.web_cookie_secure, request.url.hostname,
+                                                          request.url.scheme))
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if not request.url.path.startswith("/static"):

@@ -30,6 +30,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from pipeline.errors import ConfigError
+
 COOKIE_NAME = "lianming_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -64,21 +66,40 @@ def verify_password_or_dummy(password_hash: str | None, password: str) -> bool:
     return verify_password(password_hash, password)
 
 
+MIN_SECRET_BYTES = 32
+
+
 def load_or_create_secret(path: Path) -> bytes:
-    """The signing key, created on first use with owner-only permissions."""
-    if path.is_file():
-        key = path.read_bytes().strip()
-        if len(key) >= 32:
-            return key
+    """The signing key, created on first use with owner-only permissions.
+
+    A key file that exists but is short (empty after a crash, or a bad
+    setting) is refused: signing with it would let anyone forge a session.
+    A new key is written to a temporary file and linked into place, so two
+    workers starting at once agree on one complete key.
+    """
+    if path.exists():
+        return _read_secret(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32).encode()
-    # O_EXCL: two workers starting at once must not write two different keys.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_bytes().strip()
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as fh:
-        fh.write(key)
+        fh.write(secrets.token_hex(MIN_SECRET_BYTES).encode())
+        fh.flush()
+        os.fsync(fh.fileno())
+    try:
+        os.link(tmp, path)  # fails if another worker's key got there first: use theirs
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return _read_secret(path)
+
+
+def _read_secret(path: Path) -> bytes:
+    key = path.read_bytes().strip()
+    if len(key) < MIN_SECRET_BYTES:
+        raise ConfigError(f"the web signing key is shorter than {MIN_SECRET_BYTES} bytes; delete the file to"
+                          " have a new one made (everyone will have to sign in again)", file=str(path))
     return key
 
 
@@ -131,6 +152,9 @@ class SessionCodec:
         user_id, issued = payload.get("u"), payload.get("t")
         if user_id is not None and not (isinstance(user_id, int) and isinstance(issued, int | float)):
             return None
+        if issued is not None and issued > time.time() + 60:
+            return None  # signed in "in the future": no logout could ever end it
+
         return SessionData(csrf=payload["c"], user_id=user_id, issued_at=issued)
 
 
@@ -138,8 +162,12 @@ def tokens_match(expected: str, given: str | None) -> bool:
     return bool(given) and hmac.compare_digest(expected.encode(), given.encode())
 
 
-def cookie_is_secure(setting: bool | None, host: str | None) -> bool:
-    """The Secure flag: as configured, else on everywhere but localhost."""
+def cookie_is_secure(setting: bool | None, host: str | None, scheme: str | None = None) -> bool:
+    """The Secure flag: as configured, else on for HTTPS and everywhere but a localhost address.
+
+    The scheme counts too: behind a TLS proxy forwarding to 127.0.0.1 the Host
+    header says localhost, but the browser is on HTTPS.
+    """
     if setting is not None:
         return setting
-    return (host or "").lower() not in _LOOPBACK
+    return scheme == "https" or (host or "").lower() not in _LOOPBACK

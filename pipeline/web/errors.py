@@ -111,6 +111,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         if _wants_json(request):
-            return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
+            # Without the offending input: it may be a password sent in the wrong shape.
+            errors = [{k: v for k, v in e.items() if k not in ("input", "ctx")} for e in exc.errors()]
+            return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
         fields = ", ".join(str(e["loc"][-1]) for e in exc.errors())
         return _respond(request, 422, f"the form is incomplete or malformed: {fields}")

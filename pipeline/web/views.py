@@ -13,21 +13,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.cases.handling import OPEN_STATUSES
+from pipeline.config import Policy
 from pipeline.store.models import Assignment, Case, CaseEvent, CaseLetter, Letter, Page
+from pipeline.text.numbers import mask_id_numbers
 
 
 def _membership(session: Session, letter_id: str) -> CaseLetter | None:
     return session.get(CaseLetter, letter_id)
 
 
-def letter_view(session: Session, *, letter: Letter) -> dict:
+def letter_view(session: Session, *, letter: Letter, policy: Policy) -> dict:
+    """What a page or the API shows of a letter: ID-card numbers in its text only masked (policy §6)."""
     membership = _membership(session, letter.id)
     case = session.get(Case, membership.case_id) if membership else None
     pages = list(session.scalars(select(Page).where(Page.letter_id == letter.id).order_by(Page.page_no)))
     return {
         "id": letter.id, "received_at": letter.received_at, "station": letter.station, "stage": letter.stage,
         "media_type": letter.media_type, "page_count": letter.page_count or len(pages) or 1,
-        "text": letter.text, "ocr_confidence": letter.ocr_confidence,
+        "text": mask_id_numbers(letter.text or "", policy.mask_id_number), "ocr_confidence": letter.ocr_confidence,
         "category": letter.category, "category_confidence": letter.category_confidence,
         "secondary_categories": list(letter.secondary_categories or []), "model_version": letter.model_version,
         "county": letter.county, "township": letter.township, "village": letter.village,

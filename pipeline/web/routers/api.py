@@ -31,8 +31,8 @@ def queue(db: DbSession, ctx: Ctx, user: Reviewer) -> list[dict]:
 
 
 @router.get("/letters/{letter_id}", response_model=LetterOut, summary="A letter and what was read from it")
-def get_letter(db: DbSession, user: Staff, letter_id: str) -> dict:
-    return letter_view(db, letter=guards.letter_for(db, user=user, letter_id=letter_id))
+def get_letter(db: DbSession, ctx: Ctx, user: Staff, letter_id: str) -> dict:
+    return letter_view(db, letter=guards.letter_for(db, user=user, letter_id=letter_id), policy=ctx.policy)
 
 
 @router.post("/letters/{letter_id}/corrections", response_model=CorrectionOut,
@@ -44,16 +44,16 @@ def post_correction(db: DbSession, ctx: Ctx, user: Staff, letter_id: str, body: 
                                 policy=ctx.policy, zone=ZoneInfo(ctx.settings.timezone))
     db.flush()
     letter = guards.letter_for(db, user=user, letter_id=letter_id)
-    return {"letter": letter_view(db, letter=letter), "correction_id": correction.id, "field": correction.field,
+    return {"letter": letter_view(db, letter=letter, policy=ctx.policy), "correction_id": correction.id, "field": correction.field,
             "old_value": correction.old_value, "new_value": correction.new_value}
 
 
 @router.post("/letters/{letter_id}/confirm", response_model=LetterOut,
              summary="Let the reading stand (reviewers): the letter leaves the review queue")
-def post_confirm(db: DbSession, user: Staff, letter_id: str) -> dict:
+def post_confirm(db: DbSession, ctx: Ctx, user: Staff, letter_id: str) -> dict:
     letter = guards.reviewer_letter(db, user=user, letter_id=letter_id)
     confirm_letter(db, letter_id=letter_id, reviewer=user.username)
-    return letter_view(db, letter=letter)
+    return letter_view(db, letter=letter, policy=ctx.policy)
 
 
 @router.get("/cases", response_model=list[CaseRowOut], summary="Cases this user may see")

@@ -35,9 +35,9 @@ def _clean(value: str | None) -> str | None:
 
 
 @router.get("/{letter_id}")
-def letter_page(request: Request, db: DbSession, user: Staff, letter_id: str) -> Response:
+def letter_page(request: Request, db: DbSession, ctx: Ctx, user: Staff, letter_id: str) -> Response:
     letter = guards.letter_for(db, user=user, letter_id=letter_id)
-    return render(request, "letter.html", letter=letter_view(db, letter=letter),
+    return render(request, "letter.html", letter=letter_view(db, letter=letter, policy=ctx.policy),
                   can_review=user.role in ("admin", "reviewer"))
 
 
@@ -47,7 +47,7 @@ def page_image(db: DbSession, ctx: Ctx, user: Staff, letter_id: str, page_no: in
     png = render_page_png(ctx.store.path_of(letter.sha256), letter.media_type, page_no)
     # Originals never change, but the image is personal data: the browser may
     # keep it for the session, shared caches may not.
-    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, no-store"})
 
 
 @router.post("/{letter_id}/corrections")
