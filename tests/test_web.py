@@ -7,6 +7,7 @@ No OCR runs here.
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date
 
@@ -521,3 +522,20 @@ def test_a_short_signing_key_is_refused_and_a_new_one_is_complete(tmp_path):
     key = load_or_create_secret(fresh)
     assert len(key) >= MIN_SECRET_BYTES and load_or_create_secret(fresh) == key
     assert fresh.stat().st_mode & 0o077 == 0 and not list(fresh.parent.glob(".*.tmp"))
+
+
+def test_page_rendering_is_bounded_and_a_missing_original_is_not_found(tmp_path):
+    from PIL import Image
+    from reportlab.pdfgen.canvas import Canvas
+
+    from pipeline.web.errors import NotFound
+    from pipeline.web.files import MAX_PAGE_HEIGHT_PX, render_page_png
+
+    with pytest.raises(NotFound):
+        render_page_png(tmp_path / "gone.pdf", "application/pdf", 1)
+    strip = tmp_path / "strip.pdf"
+    canvas = Canvas(str(strip), pagesize=(30, 14400))  # a freak shape: 0.4 in wide, 200 in tall
+    canvas.drawString(2, 7000, "x")
+    canvas.save()
+    with Image.open(io.BytesIO(render_page_png(strip, "application/pdf", 1))) as png:
+        assert png.height <= MAX_PAGE_HEIGHT_PX + 1

@@ -10,6 +10,7 @@ here, because a refused request was never received.
 from __future__ import annotations
 
 import io
+import logging
 import re
 import secrets
 import shutil
@@ -27,6 +28,8 @@ from pipeline.context import PipelineContext
 from pipeline.intake.register import IntakeOutcome, intake_paths
 from pipeline.store import records
 from pipeline.web.errors import NotFound, PayloadTooLarge, UnsupportedType
+
+log = logging.getLogger(__name__)
 
 CHUNK = 1 << 20
 PAGE_WIDTH_PX = 1100  # wide enough to read a handwritten signature table beside the text
@@ -107,8 +110,19 @@ def store_document(ctx: PipelineContext, session: Session, upload: UploadFile | 
     return stored.sha256
 
 
+MAX_PAGE_HEIGHT_PX = 4 * PAGE_WIDTH_PX  # a strip of a page is shown, not rendered to gigapixels
+
+
 def render_page_png(path: Path, media_type: str, page_no: int, *, width: int = PAGE_WIDTH_PX) -> bytes:
-    """Page ``page_no`` (1-based) of a stored original as a PNG ``width`` pixels wide."""
+    """Page ``page_no`` (1-based) of a stored original as a PNG at most ``width`` pixels wide.
+
+    The scale is bounded by the height too, so a freak page shape (3 × 14400 pt)
+    cannot exhaust the worker's memory. A missing original is a 404 and a log
+    line, not a crash: the record stays, the file can be restored.
+    """
+    if not path.is_file():
+        log.error("stored original %s is missing", path)
+        raise NotFound(f"page {page_no} is not available")
     if media_type == "application/pdf":
         with _PDFIUM_LOCK:
             pdf = pdfium.PdfDocument(str(path))
@@ -117,7 +131,8 @@ def render_page_png(path: Path, media_type: str, page_no: int, *, width: int = P
                     raise NotFound(f"no page {page_no}")
                 page = pdf[page_no - 1]
                 try:
-                    image = page.render(scale=width / page.get_width()).to_pil()
+                    scale = min(width / page.get_width(), MAX_PAGE_HEIGHT_PX / page.get_height())
+                    image = page.render(scale=scale).to_pil()
                 finally:
                     page.close()
             finally:
@@ -127,9 +142,8 @@ def render_page_png(path: Path, media_type: str, page_no: int, *, width: int = P
             if not 1 <= page_no <= getattr(img, "n_frames", 1):
                 raise NotFound(f"no page {page_no}")
             img.seek(page_no - 1)
+            img.thumbnail((width, MAX_PAGE_HEIGHT_PX))  # shrinks before converting: a 120 MP scan stays cheap
             image = img.convert("RGB")
-        if image.width > width:
-            image = image.resize((width, round(image.height * width / image.width)))
     buf = io.BytesIO()
     image.save(buf, format="PNG")
     return buf.getvalue()
