@@ -23,7 +23,7 @@ from pipeline.web.accounts import REVIEW_ROLES, known_units
 from pipeline.web.deps import Ctx, DbSession, Staff, Today
 from pipeline.web.errors import NotFound
 from pipeline.web.files import MEDIA_TYPES, store_document
-from pipeline.web.steps import record_step
+from pipeline.web.steps import DOCUMENT_STEPS, record_step
 from pipeline.web.templating import render
 from pipeline.web.views import case_view, event_document, unit_cases
 
@@ -113,6 +113,8 @@ def step(db: DbSession, ctx: Ctx, user: Staff, today: Today, case_id: str, kind:
          new_due: Annotated[str, Form()] = "", document: Annotated[UploadFile | None, File()] = None) -> Response:
     """受理告知 / 处理意见 / 答复 / 延期 / 退单 by the lead unit's officer."""
     guards.case_to_act_on(db, user=user, case_id=case_id)
+    if document is not None and document.filename and kind not in DOCUMENT_STEPS:
+        raise UsageError(f"a document can be attached to {', '.join(DOCUMENT_STEPS)}, not to '{kind}'")
     # Stored before the step is checked: if the step is refused, the Document
     # row rolls back and the bytes stay unreferenced in the content-addressed
     # store, where they harm nothing and are reused if sent again.
