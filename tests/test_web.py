@@ -539,3 +539,13 @@ def test_page_rendering_is_bounded_and_a_missing_original_is_not_found(tmp_path)
     canvas.save()
     with Image.open(io.BytesIO(render_page_png(strip, "application/pdf", 1))) as png:
         assert png.height <= MAX_PAGE_HEIGHT_PX + 1
+
+
+def test_repeated_failed_sign_ins_are_throttled(app):
+    client = client_for(app)
+    for _ in range(5):
+        assert login(client, "rev", "wrong password").status_code == 401
+    # The right password now waits too: guessing stops being cheap.
+    assert login(client, "rev").status_code == 429
+    other = TestClient(app, base_url="http://localhost", client=("10.0.0.9", 5000))
+    assert login(other, "lead").status_code in (200, 303)  # another user from another address is not affected

@@ -16,6 +16,9 @@ Roles (``users.role``):
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import defaultdict, deque
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -26,6 +29,7 @@ from pipeline.errors import UsageError
 from pipeline.store import records
 from pipeline.store.models import AuditEntry, User
 from pipeline.web.auth import hash_password, verify_password_or_dummy
+from pipeline.web.errors import TooManyAttempts
 
 ROLES = ("admin", "reviewer", "unit_officer", "station")
 REVIEW_ROLES = frozenset({"admin", "reviewer"})
@@ -82,12 +86,66 @@ def add_user(session: Session, *, username: str, password: str, role: str, unit:
     return user
 
 
-def authenticate(session: Session, *, username: str, password: str) -> User | None:
-    """The active user with this name and password, else None (same timing either way)."""
-    user = find_user(session, username=username.strip())
+class LoginThrottle:
+    """Failed sign-ins per user name and per client address, in a sliding window.
+
+    Past ``limit`` failures in ``window_s`` seconds for either key, sign-in is
+    refused (429) until the window has moved on: guessing a password, or
+    burning the server's memory on argon2 checks, stops being cheap. Kept in
+    the process: a restart forgets, which only ever helps the legitimate user.
+    """
+
+    def __init__(self, *, limit: int = 5, window_s: float = 900.0) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        times = self._failures[key]
+        while times and now - times[0] > self.window_s:
+            times.popleft()
+        return times
+
+    def check(self, keys: list[str]) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if any(len(self._recent(key, now)) >= self.limit for key in keys):
+                raise TooManyAttempts()
+
+    def failed(self, keys: list[str]) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for key in keys:
+                self._recent(key, now).append(now)
+
+    def succeeded(self, keys: list[str]) -> None:
+        with self._lock:
+            for key in keys:
+                self._failures.pop(key, None)
+
+
+def authenticate(session: Session, *, username: str, password: str, client: str | None = None,
+                 throttle: LoginThrottle | None = None) -> User | None:
+    """The active user with this name and password, else None (same timing either way).
+
+    With a ``throttle``, repeated failures for the name or the client address
+    are refused before any password is checked, and each failure is audited.
+    """
+    name = username.strip()
+    keys = [f"user:{name}", f"client:{client or '?'}"]
+    if throttle is not None:
+        throttle.check(keys)
+    user = find_user(session, username=name)
     ok = verify_password_or_dummy(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
+        if throttle is not None:
+            throttle.failed(keys)
+            records.audit(session, actor=name or "?", action="user.login_failed", entity="user",
+                          entity_id=name or "?", details={"client": client})
         return None
+    if throttle is not None:
+        throttle.succeeded(keys[:1])
     return user
 
 

@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 
 from pipeline.context import PipelineContext
 from pipeline.settings import Settings
+from pipeline.web.accounts import LoginThrottle
 from pipeline.web.auth import COOKIE_NAME, SessionCodec, anonymous_session, cookie_is_secure, load_or_create_secret
 from pipeline.web.deps import SignedIn, csrf_protect
 from pipeline.web.errors import install_error_handlers
@@ -123,6 +124,7 @@ def create_app(settings: Settings) -> FastAPI:
                   description="联名信办理系统的接口。先 `GET /api/session` 取得 CSRF 令牌，"
                               "再 `POST /api/session` 登录；之后每个 POST 都带 `X-CSRF-Token` 头。")
     app.state.ctx, app.state.codec, app.state.settings = ctx, codec, settings
+    app.state.login_throttle = LoginThrottle()
 
     @app.middleware("http")
     async def session_cookie(request: Request, call_next) -> Response:

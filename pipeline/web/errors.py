@@ -52,6 +52,12 @@ class NotFound(WebError):
     status = 404
 
 
+class TooManyAttempts(WebError):
+    """Too many failed sign-ins; wait a few minutes and try again."""
+
+    status = 429
+
+
 class PayloadTooLarge(WebError):
     """The upload is larger than allowed."""
 

@@ -33,6 +33,10 @@ def home_for(user: User) -> str:
     return "/queue"
 
 
+def _client(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
 def _safe_next(target: str | None) -> str | None:
     # Only a path on this site: "//evil.example" or "https://..." would make
     # the sign-in page an open redirect.
@@ -55,7 +59,8 @@ def login_page(request: Request, next: str | None = None) -> Response:
 @router.post("/login", include_in_schema=False)
 def login(request: Request, db: DbSession, username: Annotated[str, Form()], password: Annotated[str, Form()],
           next: Annotated[str, Form()] = "") -> Response:
-    user = accounts.authenticate(db, username=username, password=password)
+    user = accounts.authenticate(db, username=username, password=password, client=_client(request),
+                                 throttle=request.app.state.login_throttle)
     if user is None:
         return render(request, "login.html", status=401, next=_safe_next(next) or "", error=WRONG,
                       username=username)
@@ -99,7 +104,8 @@ def session_info(request: Request) -> SessionInfo:
 @api_router.post("", response_model=SessionInfo, summary="Sign in")
 def api_login(request: Request, db: DbSession, body: Credentials) -> SessionInfo:
     """Sign in with user name and password; returns the new session's CSRF token."""
-    user = accounts.authenticate(db, username=body.username, password=body.password)
+    user = accounts.authenticate(db, username=body.username, password=body.password, client=_client(request),
+                                 throttle=request.app.state.login_throttle)
     if user is None:
         raise NotSignedIn(WRONG)
     accounts.record_login(db, user=user)
