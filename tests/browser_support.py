@@ -34,6 +34,19 @@ from pipeline.understand.facts import find_facts
 from pipeline.understand.place import find_place
 from pipeline.web.accounts import add_user
 
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def require_browser():
+    """Playwright's sync API, or skip the calling test module saying what is missing."""
+    import pytest
+
+    if not CHROMIUM.is_file():
+        pytest.skip(f"no Chromium at {CHROMIUM} (Debian package 'chromium'); the browser tests need it",
+                    allow_module_level=True)
+    return pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
+
+
 REPO = Path(__file__).parent.parent
 SAMPLES = REPO / "sample_letters"
 RESOURCES = Path(__file__).parent / "resources"

@@ -19,11 +19,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.is_file():
-    pytest.skip(f"no Chromium at {CHROMIUM} (Debian package 'chromium'); the browser tests need it",
-                allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
+from tests.browser_support import CHROMIUM, require_browser
+
+sync_api = require_browser()
 expect = sync_api.expect
 
 from pipeline.cases.closure import closure_check  # noqa: E402

@@ -114,24 +114,15 @@ def closure_check(session: Session, *, today: date, policy: Policy) -> ClosureRe
     if received != letters + quarantined:
         report.problems.append(f"{received} distinct files received, but {letters} letters + {quarantined}"
                                " in quarantine")
-    if report.letters_without_case:
-        report.problems.append(f"{len(report.letters_without_case)} letter(s) in no case: "
-                               + ", ".join(report.letters_without_case[:20]))
-    if report.cases_without_deadline:
-        report.problems.append(f"{len(report.cases_without_deadline)} open case(s) without a result deadline: "
-                               + ", ".join(report.cases_without_deadline[:20]))
-    if report.cases_without_lead_unit:
-        report.problems.append(f"{len(report.cases_without_lead_unit)} case(s) without a lead unit: "
-                               + ", ".join(report.cases_without_lead_unit[:20]))
-    if report.closed_without_result_and_reply:
-        report.problems.append(f"{len(report.closed_without_result_and_reply)} case(s) marked closed without a dated"
-                               " result and reply: " + ", ".join(report.closed_without_result_and_reply[:20]))
-    if report.merged_with_letters:
-        report.problems.append(f"{len(report.merged_with_letters)} merged case(s) still holding letters: "
-                               + ", ".join(report.merged_with_letters[:20]))
-    if report.cases_without_letters:
-        report.problems.append(f"{len(report.cases_without_letters)} case(s) without letters: "
-                               + ", ".join(report.cases_without_letters[:20]))
+    for ids, what in ((report.letters_without_case, "letter(s) in no case"),
+                      (report.cases_without_deadline, "open case(s) without a result deadline"),
+                      (report.cases_without_lead_unit, "case(s) without a lead unit"),
+                      (report.closed_without_result_and_reply,
+                       "case(s) marked closed without a dated result and reply"),
+                      (report.merged_with_letters, "merged case(s) still holding letters"),
+                      (report.cases_without_letters, "case(s) without letters")):
+        if ids:
+            report.problems.append(f"{len(ids)} {what}: " + ", ".join(ids[:20]))
     return report
 
 
