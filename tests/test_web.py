@@ -549,3 +549,33 @@ def test_repeated_failed_sign_ins_are_throttled(app):
     assert login(client, "rev").status_code == 429
     other = TestClient(app, base_url="http://localhost", client=("10.0.0.9", 5000))
     assert login(other, "lead").status_code in (200, 303)  # another user from another address is not affected
+
+
+def test_password_change_and_deactivation_end_sessions(app):
+    from pipeline.web.accounts import deactivate_user, set_password
+
+    client = client_for(app, "rev")
+    assert client.get("/queue").status_code == 200
+    with app.state.ctx.db.session() as s:
+        set_password(s, username="rev", password="a-brand-new-pass", actor="admin")
+    assert client.get("/queue", follow_redirects=False).status_code in (303, 401)  # the old session ended
+    assert login(client_for(app), "rev", "a-brand-new-pass").status_code == 303
+    with app.state.ctx.db.session() as s:
+        deactivate_user(s, username="rev", actor="admin")
+    assert login(client_for(app), "rev", "a-brand-new-pass").status_code == 401
+
+
+def test_user_passwd_and_deactivate_commands(tmp_path):
+    from pipeline.cli.main import app as cli
+
+    runner = CliRunner()
+    home = str(tmp_path / "home")
+    assert runner.invoke(cli, ["user", "add", "wu", "--role", "reviewer", "--password-stdin", "--home", home],
+                         input="first-pass-1\n").exit_code == 0
+    changed = runner.invoke(cli, ["user", "passwd", "wu", "--password-stdin", "--home", home], input="second-pass-2\n")
+    assert changed.exit_code == 0 and "sessions have ended" in changed.output
+    short = runner.invoke(cli, ["user", "passwd", "wu", "--password-stdin", "--home", home], input="x\n")
+    assert short.exit_code == 2
+    gone = runner.invoke(cli, ["user", "deactivate", "nobody", "--home", home])
+    assert gone.exit_code == 2 and "no user" in gone.output
+    assert runner.invoke(cli, ["user", "deactivate", "wu", "--home", home]).exit_code == 0

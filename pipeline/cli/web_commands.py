@@ -21,6 +21,25 @@ err_console = Console(stderr=True)
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def _in_session(fn, home, db_url, config):
+    """Run ``fn(session, ctx)`` in one transaction of the deployment's database."""
+    from pipeline.cli.main import _settings
+    from pipeline.context import PipelineContext
+
+    ctx = PipelineContext.open(_settings(home, db_url, config))
+    try:
+        with ctx.db.session() as session:
+            return fn(session, ctx)
+    finally:
+        ctx.close()
+
+
 def register(app: typer.Typer) -> None:
     from pipeline.cli.main import _guard, _settings
 
@@ -52,28 +71,38 @@ def register(app: typer.Typer) -> None:
             password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")] = False,
             home: HomeOpt = None, db_url: DbOpt = None, config: ConfigOpt = None) -> None:
         """Create a web account; a unit officer's unit must be one the policy routes to."""
-        from pipeline.context import PipelineContext
-        from pipeline.errors import UsageError
         from pipeline.web.accounts import add_user
 
-        if password_stdin:
-            password = sys.stdin.readline().rstrip("\r\n")
-        else:
-            password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        password = _read_password(password_stdin)
 
-        def go():
-            if not password:
-                raise UsageError("no password given")
-            ctx = PipelineContext.open(_settings(home, db_url, config))
-            try:
-                with ctx.db.session() as session:
-                    user = add_user(session, username=username, password=password, role=role, unit=unit,
-                                    policy=ctx.policy, actor="cli")
-                    return user.username, user.role, user.unit
-            finally:
-                ctx.close()
+        def go(session, ctx):
+            user = add_user(session, username=username, password=password, role=role, unit=unit,
+                            policy=ctx.policy, actor="cli")
+            return user.username, user.role, user.unit
 
-        name, role_, unit_ = _guard(go)
+        name, role_, unit_ = _guard(_in_session, go, home, db_url, config)
         console.print(f"user {name} added as {role_}" + (f" of {unit_}" if unit_ else ""))
+
+    @user_app.command("passwd")
+    def passwd(username: Annotated[str, typer.Argument(help="User name.")],
+               password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")] = False,
+               home: HomeOpt = None, db_url: DbOpt = None, config: ConfigOpt = None) -> None:
+        """Set a new password; the user's open sessions end."""
+        from pipeline.web.accounts import set_password
+
+        password = _read_password(password_stdin)
+        _guard(_in_session, lambda session, ctx: set_password(session, username=username, password=password,
+                                                              actor="cli"), home, db_url, config)
+        console.print(f"password of {username} set; their open sessions have ended")
+
+    @user_app.command("deactivate")
+    def deactivate(username: Annotated[str, typer.Argument(help="User name.")],
+                   home: HomeOpt = None, db_url: DbOpt = None, config: ConfigOpt = None) -> None:
+        """Refuse this user's sign-ins from now on and end their sessions (the history stays)."""
+        from pipeline.web.accounts import deactivate_user
+
+        _guard(_in_session, lambda session, ctx: deactivate_user(session, username=username, actor="cli"),
+               home, db_url, config)
+        console.print(f"user {username} deactivated")
 
     app.add_typer(user_app, name="user")

@@ -86,6 +86,31 @@ def add_user(session: Session, *, username: str, password: str, role: str, unit:
     return user
 
 
+def _existing(session: Session, username: str) -> User:
+    user = find_user(session, username=username.strip())
+    if user is None:
+        raise UsageError(f"no user '{username}'")
+    return user
+
+
+def set_password(session: Session, *, username: str, password: str, actor: str) -> User:
+    """A new password; every session the user had ends (audited as ``user.password_set``)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UsageError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+    user = _existing(session, username)
+    user.password_hash = hash_password(password)
+    records.audit(session, actor=actor, action="user.password_set", entity="user", entity_id=user.username)
+    return user
+
+
+def deactivate_user(session: Session, *, username: str, actor: str) -> User:
+    """Sign-in refused from now on and open sessions end; the account and its history stay."""
+    user = _existing(session, username)
+    user.active = False
+    records.audit(session, actor=actor, action="user.deactivated", entity="user", entity_id=user.username)
+    return user
+
+
 class LoginThrottle:
     """Failed sign-ins per user name and per client address, in a sliding window.
 
