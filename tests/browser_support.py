@@ -15,7 +15,7 @@ import json
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -25,6 +25,7 @@ from sqlalchemy import select
 from pipeline.cases import lifecycle
 from pipeline.cases.grouping import group_letters
 from pipeline.cases.handling import assess_cases
+from pipeline.classify.classifier import Classification
 from pipeline.context import PipelineContext
 from pipeline.intake.register import intake_file
 from pipeline.store import records
@@ -32,6 +33,8 @@ from pipeline.store.models import Case, CaseLetter, Letter, Page
 from pipeline.understand.dates import letter_date
 from pipeline.understand.facts import find_facts
 from pipeline.understand.place import find_place
+from pipeline.understand.signatories import parse_signatories
+from pipeline.understand.stage import review_reasons
 from pipeline.web.accounts import add_user
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -144,15 +147,12 @@ def _understood(ctx: PipelineContext, session, letter: Letter, rec: dict, *, pro
                     "county_complaint": facts.county_complaint, "county_complaint_cue": facts.county_complaint_cue,
                     "city_level_subjects": sorted(set(facts.city_level_subjects) | set(found.city_level_subjects)),
                     "counties": list(found.counties), "townships": list(found.townships)}
-    reasons = []
-    if probability < rules.classification_confidence_min:
-        reasons.append(f"low_category_confidence: {rec['category']} at {probability:.2f}"
-                       f" < {rules.classification_confidence_min:.2f}")
-    if letter.ocr_confidence is not None and letter.ocr_confidence < rules.ocr_confidence_min:
-        reasons.append(f"low_ocr_confidence: {letter.ocr_confidence:.0f} < {rules.ocr_confidence_min}")
-    if place["township"] is None:
-        reasons.append("unknown_place: no township found" if place["county"] is None
-                       else f"unknown_place: township unknown within {place['county']}")
+    # The stage's own review rules, on the truth's place (a Place with the
+    # truth's township) and the classifier's stand-in probability.
+    classified = Classification(rec["category"], probability, probability < rules.classification_confidence_min)
+    reasons = review_reasons(classification=classified, ocr_confidence=letter.ocr_confidence,
+                             place=replace(found, county=place["county"], township=place["township"]),
+                             signatories=parse_signatories(text), text=text, policy=policy)
     letter.needs_review, letter.review_reasons = bool(reasons), reasons
     letter.stage = "understood"
 

@@ -132,7 +132,7 @@ def test_reviewer_corrects_a_category_and_the_case_is_rerouted(office, page):
     rows = page.locator("#queue-table tbody tr")
     expect(rows).to_have_count(6)  # the letters understanding was unsure of
     row = page.locator(f"#queue-row-{letter_id}")
-    expect(row).to_contain_text("low_category_confidence")
+    expect(row).to_contain_text("类别「拖欠工资」把握")  # the low-confidence reason, in the office's words
     # Most needed first: a doubtful category outranks a doubtful reading or an unknown place.
     priorities = [int(p) for p in rows.evaluate_all("rows => rows.map(r => r.dataset.priority)")]
     assert priorities == sorted(priorities, reverse=True)

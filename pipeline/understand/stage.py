@@ -37,26 +37,28 @@ def review_reasons(*, classification: Classification, ocr_confidence: float | No
                    signatories: SignatoryParse, text: str, policy: Policy) -> list[str]:
     """Why a person should check this letter, as ``code: detail``; empty when the reading can stand.
 
-    The code lets the review queue order and filter; the detail tells the
-    reviewer what to look at.
+    The code lets the review queue order and filter; the detail, in the
+    office's language, tells the reviewer what to look at.
     """
     rules = policy.review
     reasons = []
     if not text.strip():
-        reasons.append("no_text: no text could be read from the letter")
+        reasons.append("no_text: 未能读出文字")
     if classification.needs_review:
-        reasons.append(f"low_category_confidence: {classification.label} at {classification.probability:.2f}"
-                       f" < {rules.classification_confidence_min:.2f}")
+        name = policy.category(classification.label).name if classification.label in policy.category_codes \
+            else classification.label
+        reasons.append(f"low_category_confidence: 类别「{name}」把握 {classification.probability:.2f}，"
+                       f"低于 {rules.classification_confidence_min:.2f}")
     if ocr_confidence is not None and ocr_confidence < rules.ocr_confidence_min:
-        reasons.append(f"low_ocr_confidence: {ocr_confidence:.0f} < {rules.ocr_confidence_min}")
+        reasons.append(f"low_ocr_confidence: 识别置信度 {ocr_confidence:.0f}，低于 {rules.ocr_confidence_min:.0f}")
     if place.township is None:
-        reasons.append("unknown_place: no township found" if place.county is None
-                       else f"unknown_place: township unknown within {place.county}")
+        reasons.append("unknown_place: 未能确定地点" if place.county is None
+                       else f"unknown_place: 未能确定{place.county}内的乡镇（街道）")
     if signatories.count is None:
-        reasons.append("no_signatories: no signatories found")
+        reasons.append("no_signatories: 未找到签名人")
     bad_ids = sum(1 for s in signatories.signatories if s.id_valid is False)
     if bad_ids:
-        reasons.append(f"bad_id_numbers: {bad_ids} ID number(s) fail the checksum")
+        reasons.append(f"bad_id_numbers: {bad_ids} 个身份证号校验不通过")
     return reasons
 
 
