@@ -136,8 +136,8 @@ def correct_category_in_the_browser(url: str, letter_id: str, *, wrong: str, rig
             expect(page).to_have_url(f"{url}/queue")
             # In the queue for its missing signatures, not for its category: the model was sure of it.
             row = page.locator(f"#queue-row-{letter_id}")
-            expect(row).to_contain_text("no_signatories")
-            expect(row).not_to_contain_text("low_category_confidence")
+            expect(row).to_contain_text("未找到签名人")  # the no_signatories reason, as shown
+            expect(row).not_to_contain_text("把握")  # no low_category_confidence reason
             row.locator("a.queue-letter").click()
 
             expect(page).to_have_url(f"{url}/letters/{letter_id}")
