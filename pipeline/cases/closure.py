@@ -101,7 +101,10 @@ def closure_check(session: Session, *, today: date, policy: Policy) -> ClosureRe
             due_or_closed += 1
             report.overdue.append({
                 "case_id": case.id, "lead_unit": case.lead_unit, "category": case.category,
-                "risk_level": case.risk_level, "status": case.status,
+                "category_name": (policy.category(case.category).name if case.category in policy.category_codes
+                                  else case.category),
+                "risk_level": case.risk_level, "risk_name": policy.risk.level_names.get(case.risk_level),
+                "status": case.status,
                 "result_due": str(effective_result_due(case.result_due, case.extended_to)),
                 "days_overdue": late,
                 "why": f"{late} days past the result deadline",
@@ -141,7 +144,8 @@ def to_markdown(report: ClosureReport) -> str:
         lines += ["## 问题", ""] + [f"- {p}" for p in report.problems] + [""]
     if report.overdue:
         lines += ["## 超期督办", "", "| 事项 | 主办单位 | 类别 | 预警 | 办结期限 | 超期天数 |", "|---|---|---|---|---|---|"]
-        lines += [f"| {r['case_id']} | {r['lead_unit'] or '（无）'} | {r['category'] or ''} | {r['risk_level'] or ''}"
+        lines += [f"| {r['case_id']} | {r['lead_unit'] or '（无）'} | {r.get('category_name') or ''}"
+                  f" | {r.get('risk_name') or ''}"
                   f" | {r['result_due']} | {r['days_overdue']} |" for r in report.overdue]
         lines.append("")
     return "\n".join(lines)
