@@ -107,6 +107,8 @@ def test_the_extension_is_respected_until_it_runs_out(closure_db):
         late = closure_check(s, today=date(2026, 9, 10), policy=ctx.policy)
     row = next(r for r in late.overdue if r["case_id"] == "C-D")
     assert (row["result_due"], row["days_overdue"]) == ("2026-09-08", 2)
+    # The supervision list speaks the office's language: category and risk by name.
+    assert row["category_name"] == "拖欠工资" and f"| C-D | {row['lead_unit']} | 拖欠工资 |" in to_markdown(late)
 
 
 def test_a_case_marked_closed_without_result_and_reply_is_not_closed(ctx):
